@@ -1,0 +1,3 @@
+"""initlab: a laboratory for neural-network weight initialization."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,197 @@
+"""Fully connected networks of any depth: parameters, forward with caches, backward, predict.
+
+Layout follows the tutorial (and PyTorch): ``W[l]`` has shape ``(n_l, n_{l-1})``, ``b[l]``
+``(n_l, 1)``, and data ``X`` has examples in columns, shape ``(n_x, m)``. Parameters live in a
+plain dict ``{"W1", "b1", ..., "WL", "bL"}`` so the tutorial's own code can read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import activations as act_mod
+from . import initializers as init_mod
+from . import losses
+from .activations import Activation
+from .errors import InitlabError, check_data, check_layer_dims
+from .losses import Head
+from .rng import RNGLike, as_rng
+
+Array = NDArray[np.float64]
+Params = dict[str, Array]
+Cache = tuple[Array, Array, Array]  # (A_prev, Z, A) of one layer
+InitSpec = str | Callable[..., Array]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The architecture: layer sizes, one activation per hidden layer, and an output head.
+
+    Build with :meth:`Spec.build`, which validates its arguments.
+    """
+
+    dims: tuple[int, ...]
+    activations: tuple[Activation, ...]
+    head: Head
+
+    @classmethod
+    def build(
+        cls,
+        dims: Sequence[int],
+        activation: str | Activation | Sequence[str | Activation] = "relu",
+        head: str | Head = "sigmoid",
+    ) -> Spec:
+        """Validate and build a spec; ``activation`` is one name or one per hidden layer."""
+        d = check_layer_dims(dims)
+        n_hidden = len(d) - 2
+        if isinstance(activation, str | Activation):
+            acts = [activation] * n_hidden
+        else:
+            acts = list(activation)
+            if len(acts) != n_hidden:
+                raise InitlabError(
+                    f"{len(acts)} activations given for {n_hidden} hidden layers (sizes {list(d)})"
+                )
+        return cls(d, tuple(act_mod.get(a) for a in acts), losses.get(head))
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers L."""
+        return len(self.dims) - 1
+
+    def describe(self) -> str:
+        """A one-line summary, e.g. ``[2,10,5,1] relu,relu -> sigmoid``."""
+        names = ",".join(a.name for a in self.activations) or "-"
+        return f"[{','.join(map(str, self.dims))}] {names} -> {self.head.name}"
+
+
+def _per_layer(value: Any, n: int, what: str) -> list[Any]:
+    if isinstance(value, list | tuple):
+        if len(value) != n:
+            raise InitlabError(f"{len(value)} {what}s given for {n} layers")
+        return list(value)
+    return [value] * n
+
+
+def init_params(
+    spec: Spec | Sequence[int],
+    weight_init: InitSpec | Sequence[InitSpec] = "he_normal",
+    bias_init: InitSpec | Sequence[InitSpec] | None = None,
+    rng: RNGLike = None,
+) -> Params:
+    """Draw ``W1, b1, ..., WL, bL`` layer by layer from one random stream.
+
+    Parameters
+    ----------
+    spec : Spec or sequence of int
+        The architecture, or just its layer sizes.
+    weight_init, bias_init : name, callable, or one per layer
+        Initializers for weights and biases. ``bias_init=None`` uses the weight scheme's own bias
+        rule when it has one (``default_bias``, e.g. PyTorch's default), else zeros.
+    rng : Generator, int, RandomState or None
+        The random source; a ``RandomState(3)`` reproduces the tutorial's ``np.random.seed(3)``.
+    """
+    dims = spec.dims if isinstance(spec, Spec) else check_layer_dims(spec)
+    L = len(dims) - 1
+    r = as_rng(rng)
+    w_inits = [init_mod.get(w) for w in _per_layer(weight_init, L, "weight initializer")]
+    b_specs = _per_layer(bias_init, L, "bias initializer")
+    params: Params = {}
+    for l in range(1, L + 1):
+        shape = (dims[l], dims[l - 1])
+        w_init = w_inits[l - 1]
+        params[f"W{l}"] = np.asarray(w_init(shape, r), dtype=np.float64)
+        params[f"b{l}"] = _bias(w_init, b_specs[l - 1], shape, r)
+    return params
+
+
+def _bias(w_init: Any, b_spec: InitSpec | None, w_shape: tuple[int, int], r: Any) -> Array:
+    if b_spec is None:
+        rule = getattr(w_init, "default_bias", None)
+        if rule is None:
+            return np.zeros((w_shape[0], 1))
+        return np.asarray(rule(w_shape, r), dtype=np.float64).reshape(w_shape[0], 1)
+    return np.asarray(init_mod.get(b_spec)((w_shape[0], 1), r), dtype=np.float64)
+
+
+def check_params(spec: Spec, params: Params) -> None:
+    """Raise unless ``params`` holds finite arrays of the shapes ``spec`` needs."""
+    for l in range(1, spec.n_layers + 1):
+        for key, shape in ((f"W{l}", (spec.dims[l], spec.dims[l - 1])), (f"b{l}", (spec.dims[l], 1))):
+            if key not in params:
+                raise InitlabError(f"parameters lack {key!r} needed by {spec.describe()}")
+            got = np.shape(params[key])
+            if got != shape:
+                raise InitlabError(f"parameter {key} has shape {got}, expected {shape}")
+
+
+def forward(spec: Spec, params: Params, X: Array) -> tuple[Array, list[Cache]]:
+    """Forward pass to the output logits.
+
+    Returns
+    -------
+    ZL : ndarray of shape (n_L, m)
+        Logits of the output layer (apply ``spec.head.output`` for predictions).
+    caches : list of (A_prev, Z, A), one per layer
+        ``A`` of the last layer is the head's output.
+    """
+    caches: list[Cache] = []
+    A = X
+    for l in range(1, spec.n_layers + 1):
+        Z = np.dot(params[f"W{l}"], A) + params[f"b{l}"]
+        out = spec.activations[l - 1].fn(Z) if l < spec.n_layers else spec.head.output(Z)
+        caches.append((A, Z, out))
+        A = out
+    return caches[-1][1], caches
+
+
+def backward(spec: Spec, params: Params, caches: list[Cache], dZL: Array) -> Params:
+    """Back-propagate ``dL/dZL`` to every parameter; returns ``{"dW1", "db1", ...}``.
+
+    Also returns ``dA{l}`` and ``dZ{l}`` per layer, as the tutorial's gradients dict does.
+    """
+    grads: Params = {}
+    dZ = dZL
+    for l in range(spec.n_layers, 0, -1):
+        A_prev = caches[l - 1][0]
+        grads[f"dZ{l}"] = dZ
+        grads[f"dW{l}"] = np.dot(dZ, A_prev.T)
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            dA = np.dot(params[f"W{l}"].T, dZ)
+            grads[f"dA{l - 1}"] = dA
+            _, Z, A = caches[l - 2]
+            dZ = dA * spec.activations[l - 2].deriv(Z, A)
+    return grads
+
+
+def loss_and_grads(spec: Spec, params: Params, X: Array, Y: Array) -> tuple[float, Params]:
+    """Cost (stable, from logits) and its gradients for one batch."""
+    ZL, caches = forward(spec, params, X)
+    cost = spec.head.loss(ZL, Y)
+    return cost, backward(spec, params, caches, losses.output_gradient(caches[-1][2], Y))
+
+
+def predict(spec: Spec, params: Params, X: Array) -> Array:
+    """Predicted labels, shape ``(1, m)``: 0/1 (sigmoid), class index (softmax), or values."""
+    ZL, _ = forward(spec, params, X)
+    if spec.head.task == "binary":
+        return (spec.head.output(ZL) > 0.5).astype(np.int64)
+    if spec.head.task == "multiclass":
+        return np.argmax(ZL, axis=0).reshape(1, -1)
+    return ZL
+
+
+def accuracy(spec: Spec, params: Params, X: Array, Y: Array) -> float:
+    """Share of examples whose predicted label equals the true one (class index for one-hot Y)."""
+    X, Y = check_data(X, Y)
+    p = predict(spec, params, X)
+    if spec.head.task == "multiclass":
+        truth = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
+        return float(np.mean(p[0] == truth))
+    return float(np.mean(p[0, :] == Y[0, :]))

@@ -1,0 +1,96 @@
+"""Optimizers as small stateful objects: ``step(params, grads)`` updates ``params`` in place.
+
+The update ``W = W - lr * dW`` keeps the tutorial's operation order, so gradient descent is
+bit-identical to its ``update_parameters``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import InitlabError, check_positive_float, lookup
+
+Array = NDArray[np.float64]
+Params = dict[str, Array]
+
+
+def _param_keys(params: Params) -> list[str]:
+    return [k for k in params if k[0] in "Wb"]
+
+
+@dataclass
+class GD:
+    """Plain full-batch gradient descent (the tutorial's optimizer)."""
+
+    learning_rate: float = 0.01
+
+    def step(self, params: Params, grads: Params) -> None:
+        for k in _param_keys(params):
+            params[k] = params[k] - self.learning_rate * grads["d" + k]
+
+
+@dataclass
+class Momentum:
+    """Heavy-ball momentum: ``v = beta v + (1 - beta) g``, ``W -= lr v``."""
+
+    learning_rate: float = 0.01
+    beta: float = 0.9
+    _v: dict[str, Array] = field(default_factory=dict, repr=False)
+
+    def step(self, params: Params, grads: Params) -> None:
+        for k in _param_keys(params):
+            v = self._v.get(k, np.zeros_like(params[k]))
+            v = self.beta * v + (1 - self.beta) * grads["d" + k]
+            self._v[k] = v
+            params[k] = params[k] - self.learning_rate * v
+
+
+@dataclass
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction."""
+
+    learning_rate: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    _m: dict[str, Array] = field(default_factory=dict, repr=False)
+    _s: dict[str, Array] = field(default_factory=dict, repr=False)
+    _t: int = 0
+
+    def step(self, params: Params, grads: Params) -> None:
+        self._t += 1
+        c1 = 1 - self.beta1**self._t
+        c2 = 1 - self.beta2**self._t
+        for k in _param_keys(params):
+            g = grads["d" + k]
+            m = self.beta1 * self._m.get(k, np.zeros_like(g)) + (1 - self.beta1) * g
+            s = self.beta2 * self._s.get(k, np.zeros_like(g)) + (1 - self.beta2) * g * g
+            self._m[k], self._s[k] = m, s
+            params[k] = params[k] - self.learning_rate * (m / c1) / (np.sqrt(s / c2) + self.epsilon)
+
+
+OPTIMIZERS: dict[str, type] = {"gd": GD, "momentum": Momentum, "adam": Adam}
+
+
+def names() -> list[str]:
+    """Names of the registered optimizers."""
+    return sorted(OPTIMIZERS)
+
+
+def get(name: str, learning_rate: float, **kw: Any) -> GD | Momentum | Adam:
+    """Build an optimizer by name; the learning rate must be finite and > 0."""
+    cls = lookup(OPTIMIZERS, name, "optimizer")
+    lr = check_positive_float(learning_rate, "learning rate")
+    for key, val in kw.items():
+        if not isinstance(val, int | float) or not math.isfinite(val):
+            raise InitlabError(f"optimizer option {key} must be a finite number, got {val!r}")
+    try:
+        opt: GD | Momentum | Adam = cls(learning_rate=lr, **kw)
+    except TypeError as e:
+        raise InitlabError(f"bad option for optimizer {name!r}: {e}") from None
+    return opt
