@@ -32,3 +32,15 @@ def get(name: str, spec: Any = None, config: Any = None, callbacks: Sequence[Any
     if name == "auto":
         return _load(ENGINES["numpy"])
     return _load(lookup(ENGINES, name, "engine"))
+
+
+def train_many(
+    spec: Any, params_list: Sequence[Any], X: Any, Y: Any, config: Any, engine: str = "auto"
+) -> list[Any]:
+    """Train K models of one architecture on the same data; one :class:`History` each.
+
+    Every member must equal its own single-model run. This reference version loops; the
+    batched engine trains all K at once.
+    """
+    fit = get("numpy" if engine == "auto" else engine, spec, config)
+    return [fit(spec, p, X, Y, config) for p in params_list]
