@@ -62,7 +62,7 @@ class Section:
 def figure_png(fig: Any, dpi: int = 100) -> bytes:
     """PNG bytes of a matplotlib figure, byte-identical across saves (no timestamp metadata)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -72,7 +72,7 @@ def figure_svg(fig: Any) -> str:
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "initlab"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
