@@ -41,7 +41,7 @@ OBSERVATIONS = {
 def _save(fig: Any, name: str, figures: dict[str, bytes]) -> Image:
     png = figure_png(fig)
     figures[name] = png
-    return Image(caption=name, png=png, id=name.removesuffix(".png"))
+    return Image(caption=name, png=png, id="fig-" + name.removesuffix(".png"))
 
 
 def _run_section(n: int, run: TrainingRun, result: TutorialResult, figures: dict[str, bytes]) -> Section:

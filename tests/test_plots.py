@@ -1,0 +1,54 @@
+"""Figures are checked through their artists, not their pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from initlab import plots
+from initlab.report import figure_png, figure_svg
+
+
+def test_cost_curve_plots_the_recorded_costs():
+    ax = plots.plot_costs([0, 1000, 2000], [0.7, 0.3, 0.1], 0.01)
+    (line,) = ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(line.get_ydata(), [0.7, 0.3, 0.1])
+    assert ax.get_title() == "Learning rate = 0.01" and ax.get_ylabel() == "cost"
+
+
+def test_decision_boundary_draws_regions_and_every_example():
+    X = np.array([[-1.0, 1.0, -1.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+    y = np.array([[0, 1, 0, 1]])
+    ax = plots.plot_decision_boundary(lambda pts: (pts[:, 0] > 0).astype(int), X, y, h=0.05)
+    (scatter,) = ax.collections[-1:]
+    np.testing.assert_array_equal(scatter.get_offsets(), X.T)
+    assert len(ax.collections) >= 2  # the filled contour and the examples
+    assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
+
+
+def test_layer_histograms_one_axes_per_layer_with_the_counts():
+    rng = np.random.default_rng(0)
+    layers = [rng.random((10, 50)) for _ in range(5)]
+    axes = plots.plot_layer_histograms(layers, 30, (0.0, 1.0))
+    assert [ax.get_title() for ax in axes] == [f"{i}-layer" for i in range(1, 6)]
+    for ax, a in zip(axes, layers, strict=True):
+        (patch,) = ax.patches
+        counts, edges = np.histogram(a, 30, range=(0, 1))
+        np.testing.assert_array_equal(patch.get_data().values, counts)
+        np.testing.assert_allclose(patch.get_data().edges, edges)
+    assert len(axes[1].get_yticks()) == 0
+
+
+def test_dataset_scatter_and_deterministic_saving():
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    ax = plots.plot_dataset(X, np.array([[0, 1]]))
+    assert len(ax.collections) == 1
+    assert figure_png(ax.figure) == figure_png(ax.figure)
+    assert figure_svg(ax.figure) == figure_svg(ax.figure)
+
+
+def test_plots_draw_on_a_given_axes():
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    assert plots.plot_costs([0], [1.0], 0.1, ax=ax) is ax
