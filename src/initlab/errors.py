@@ -117,6 +117,6 @@ def check_data(X: Any, Y: Any | None = None, name: str = "X") -> tuple[NDArray[n
 def _numeric(a: Any) -> bool:
     try:
         arr = np.asarray(a)
-    except Exception:
+    except (TypeError, ValueError):
         return False
     return arr.dtype.kind in "biuf"

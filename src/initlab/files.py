@@ -29,6 +29,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     except OSError as e:
         raise InitlabError(f"cannot write {str(p)!r}: {e.strerror or e}") from None
     try:
+        # mkstemp makes 0600 files; results are ordinary files, so honour the umask instead
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -38,6 +40,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return p
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

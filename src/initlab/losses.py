@@ -36,8 +36,9 @@ def binary_cross_entropy_from_logits(Z: Array, Y: Array) -> float:
 
 def softmax(Z: Array) -> Array:
     """Column-wise softmax of logits of shape (n_classes, m)."""
-    e = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    e: Array = np.exp(Z - Z.max(axis=0, keepdims=True))
+    out: Array = e / e.sum(axis=0, keepdims=True)
+    return out
 
 
 def cross_entropy_from_logits(Z: Array, Y: Array) -> float:
@@ -79,4 +80,5 @@ def get(name: str | Head) -> Head:
 def output_gradient(A: Array, Y: Array) -> Array:
     """``dL/dZ`` for every head: ``(1/m) * (A - Y)``, in the tutorial's operation order."""
     m = Y.shape[1]
-    return 1.0 / m * (A - Y)
+    grad: Array = 1.0 / m * (A - Y)
+    return grad

@@ -177,13 +177,14 @@ def loss_and_grads(spec: Spec, params: Params, X: Array, Y: Array) -> tuple[floa
     return cost, backward(spec, params, caches, losses.output_gradient(caches[-1][2], Y))
 
 
-def predict(spec: Spec, params: Params, X: Array) -> Array:
+def predict(spec: Spec, params: Params, X: Array) -> NDArray[Any]:
     """Predicted labels, shape ``(1, m)``: 0/1 (sigmoid), class index (softmax), or values."""
     ZL, _ = forward(spec, params, X)
     if spec.head.task == "binary":
         return (spec.head.output(ZL) > 0.5).astype(np.int64)
     if spec.head.task == "multiclass":
-        return np.argmax(ZL, axis=0).reshape(1, -1)
+        labels: NDArray[np.intp] = np.argmax(ZL, axis=0).reshape(1, -1)
+        return labels
     return ZL
 
 

@@ -62,8 +62,8 @@ def _run_section(n: int, run: TrainingRun, result: TutorialResult, figures: dict
               "he": "He initialization"}
     return Section(
         f"{n} - {titles.get(run.initialization, run.initialization)}",
-        [f"Initialization {run.scheme!r}, learning rate {run.learning_rate}, "
-         f"{run.num_iterations} iterations ({run.engine} engine, {run.seconds:.2f} s).",
+        [(f"Initialization {run.scheme!r}, learning rate {run.learning_rate}, "
+         f"{run.num_iterations} iterations ({run.engine} engine, {run.seconds:.2f} s)."),
          OBSERVATIONS.get(run.initialization, "")],
         tables=[costs, acc], images=[cost_img, db_img], id=f"init-{run.initialization}",
     )
@@ -89,12 +89,12 @@ def _part6(result: TutorialResult, figures: dict[str, bytes]) -> Section:
                             tables=[table], id=f"part6-{act}"))
     return Section(
         "6 - The distribution of activation values",
-        [f"{result.samples} Gaussian inputs pass through {result.depth} bias-free layers of "
+        [(f"{result.samples} Gaussian inputs pass through {result.depth} bias-free layers of "
          f"{result.width} units (seed {result.seed}); each figure shows the per-layer histogram "
          "(30 bins). Sigmoid with std 1 piles up at 0 and 1 (vanishing gradients); std 0.01 "
          "concentrates around 0.5 (every unit outputs the same value: limited expressiveness); "
          "Xavier keeps a broad distribution for sigmoid and tanh, and He keeps the spread "
-         "constant through ReLU layers."],
+         "constant through ReLU layers.")],
         id="part6", subsections=subs,
     )
 
@@ -107,12 +107,12 @@ def build_pages(result: TutorialResult) -> tuple[str, dict[str, bytes]]:
     data_img = _save(ax.figure, "dataset.png", figures)
     sections = [
         Section("Parameter Initialization", [INTRO], id="intro"),
-        Section("The dataset", [f"{d.train_X.shape[1]} training and {d.test_X.shape[1]} test "
-                                f"examples of {d.name}; separate the blue dots from the red."],
+        Section("The dataset", [(f"{d.train_X.shape[1]} training and {d.test_X.shape[1]} test "
+                                f"examples of {d.name}; separate the blue dots from the red.")],
                 images=[data_img], id="dataset"),
         Section("1 - Neural Network model", [
-            "A 3-layer network [n_x, 10, 5, 1], ReLU hidden layers and a sigmoid output, trained "
-            "by full-batch gradient descent; each initializer draws from the document's seed 3."
+            ("A 3-layer network [n_x, 10, 5, 1], ReLU hidden layers and a sigmoid output, trained "
+            "by full-batch gradient descent; each initializer draws from the document's seed 3.")
         ], id="model"),
     ]
     sections += [_run_section(n, r, result, figures) for n, r in enumerate(result.runs, start=2)]
