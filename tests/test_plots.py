@@ -52,3 +52,12 @@ def test_plots_draw_on_a_given_axes():
 
     ax = Figure().add_subplot()
     assert plots.plot_costs([0], [1.0], 0.1, ax=ax) is ax
+
+
+def test_tutorial_result_renders_in_jupyter():
+    from initlab.experiments.tutorial import run_tutorial
+
+    r = run_tutorial(num_iterations=3)
+    html = r._repr_html_()
+    assert html.count("<tr>") == 1 + 3
+    assert "3-layer NN with He initialization" in html and "Fails to break symmetry" in html

@@ -89,6 +89,18 @@ def render_html(title: str, sections: Sequence[Section], meta: dict[str, Any] | 
     return env.get_template("page.html.j2").render(title=title, sections=sections, meta=meta or {})
 
 
+def render_table(table: Table) -> str:
+    """One escaped ``<table>`` (for ``_repr_html_`` of result objects)."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in table.headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.cells()
+    )
+    cap = f"<caption>{escape(table.caption)}</caption>" if table.caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def write_html(
     path: str | Path, title: str, sections: Sequence[Section], meta: dict[str, Any] | None = None
 ) -> Path:

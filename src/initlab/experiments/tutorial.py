@@ -125,6 +125,16 @@ class TutorialResult:
     depth: int = 5
     width: int = 100
 
+    def _repr_html_(self) -> str:
+        """Jupyter view: the conclusions table with the measured accuracies."""
+        from ..report import Table, render_table
+
+        rows = [[r.model_name, r.train_accuracy, r.test_accuracy, r.problem] for r in self.runs]
+        return render_table(
+            Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows,
+                  caption=f"Tutorial on {self.data.name}", fmt="{:.4g}")
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The ``results.json`` document (shape documented in docs/tutorial.md)."""
         return {
