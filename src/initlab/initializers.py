@@ -393,7 +393,8 @@ def names(aliases: bool = True) -> list[str]:
 
 def parameters(name: str) -> list[str]:
     """The keyword parameters a registered scheme accepts."""
-    key = ALIASES.get(name, name)
+    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else name
+    key = ALIASES.get(key, key)
     return list(inspect.signature(lookup(INITIALIZERS, key, "initializer")).parameters)
 
 
