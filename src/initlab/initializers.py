@@ -426,4 +426,5 @@ def get(spec: str | Callable[..., Array], **params: Any) -> Scheme | Callable[..
     if unknown:
         valid = ", ".join(parameters(key)) or "none"
         raise InitlabError(f"initializer {key!r} does not take {unknown}; valid: {valid}")
-    return factory(**merged)
+    # Name it by what was asked for, so defaults stay implicit: "normal:std=0.01".
+    return replace(factory(**merged), name=spec_name(key, **merged))
