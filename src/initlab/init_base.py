@@ -273,7 +273,9 @@ def truncated_normal_law(mean: float, sigma: float, lower: float, upper: float) 
     """N(mean, sigma^2) conditioned on ``[mean + lower*sigma, mean + upper*sigma]``."""
     a, b = lower, upper
     pdf = [math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi) for x in (a, b)]
-    z = _ncdf(b) - _ncdf(a)
+    z = _ncdf(-a) - _ncdf(-b) if a > 0 else _ncdf(b) - _ncdf(a)  # tail side keeps precision
+    if not z > 0:
+        raise InitlabError(f"truncation window [{lower}, {upper}] sigma holds no probability mass")
     shift = (pdf[0] - pdf[1]) / z
     var = 1.0 + (a * pdf[0] - b * pdf[1]) / z - shift**2
     return Law(
