@@ -118,7 +118,7 @@ BIG = (2000, 1000)
 @pytest.mark.parametrize("name", [n for n in SCHEMES if n != "dirac"])
 def test_statistics_on_a_large_draw(name):
     w = I.get(name)(BIG, np.random.default_rng(7))
-    kind, std, bound, sigma = closed_form(name, BIG)
+    kind, std, bound, _ = closed_form(name, BIG)
     if kind == "orthogonal":  # columns orthonormal (1000 <= 2000)
         assert np.abs(w.T @ w - np.eye(1000)).max() < 1e-10
     sample = float(np.sqrt(np.mean(w**2))) if kind == "orthogonal" else w.std()
@@ -233,16 +233,14 @@ def test_named_cases_take_gain_or_nonlinearity():
         pytest.approx(1 / 3, rel=1e-10)
     )  # PyTorch's a=sqrt(5): U(+-1/sqrt(fan_in))
     assert I.glorot_uniform(gain=2.0).describe((3, 3)).bound == pytest.approx(2.0)
-    assert I.get("xavier_normal:nonlinearity=tanh").describe((4, 4)).std == pytest.approx(
-        5 / 3 / 2
-    )
+    assert I.get("xavier_normal:nonlinearity=tanh").describe((4, 4)).std == pytest.approx(5 / 3 / 2)
 
 
 def test_names_and_get():
     assert "kaiming_normal" in I.names() and "kaiming_normal" not in I.names(aliases=False)
     assert I.get("Kaiming-Normal").name == "he_normal"
     assert I.get("normal:std=0.01").name == "normal:std=0.01"
-    f = lambda shape, rng=None: np.ones(shape)  # noqa: E731
+    f = lambda shape, rng=None: np.ones(shape)
     assert I.get(f) is f
     s = I.get("he_normal")
     assert I.get(s) is s
@@ -271,7 +269,9 @@ def test_sklearn_default_matches_sklearn(activation):
     mlp._random_state = np.random.RandomState(42)
     ref = [mlp._init_coef(dims[i], dims[i + 1], np.float64) for i in range(3)]
     spec = network.Spec.build(dims, activation)
-    p = network.init_params(spec, f"sklearn_default:activation={activation}", rng=np.random.RandomState(42))
+    p = network.init_params(
+        spec, f"sklearn_default:activation={activation}", rng=np.random.RandomState(42)
+    )
     for l, (coef, intercept) in enumerate(ref, start=1):
         assert np.array_equal(p[f"W{l}"], coef.T)
         assert np.array_equal(p[f"b{l}"][:, 0], intercept)
@@ -299,12 +299,23 @@ def test_gain_squared_is_exact_for_he():
     assert I.calculate_gain("logistic") == 1.0 and I.calculate_gain("Leaky-ReLU") > 1.41
 
 
-@pytest.mark.parametrize(("name", "param"), [("gelu", None), ("silu", None), ("softplus", None),
-                                             ("erf", None), ("elu", None), ("elu", 0.5)])
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("gelu", None),
+        ("silu", None),
+        ("softplus", None),
+        ("erf", None),
+        ("elu", None),
+        ("elu", 0.5),
+    ],
+)
 def test_derived_gains_against_quadrature(name, param):
     f = act_mod.get(name, **({} if param is None else {"alpha": param})).fn
+
     def integrand(z):
         return float(f(np.array([z]))[0] ** 2 * stats.norm.pdf(z))
+
     second = sum(integrate.quad(integrand, a, b)[0] for a, b in [(-np.inf, 0), (0, np.inf)])
     assert I.calculate_gain(name, param) == pytest.approx(1 / math.sqrt(second), rel=1e-8)
 

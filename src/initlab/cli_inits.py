@@ -21,7 +21,9 @@ def parse_shape(text: str) -> tuple[int, ...]:
     try:
         dims = tuple(int(t) for t in parts)
     except ValueError:
-        raise InitlabError(f"--shape must be comma-separated positive integers, got {text!r}") from None
+        raise InitlabError(
+            f"--shape must be comma-separated positive integers, got {text!r}"
+        ) from None
     if len(dims) < 2 or any(d < 1 for d in dims):
         raise InitlabError(
             f"--shape needs at least 2 positive sizes (out, in, *kernel), got {text!r}"

@@ -136,9 +136,7 @@ def variance_scaling(
     return Scheme(name, formula, draw, law)
 
 
-def _resolve_scale(
-    default: float, gain: Any, nonlinearity: Any, negative_slope: Any
-) -> float:
+def _resolve_scale(default: float, gain: Any, nonlinearity: Any, negative_slope: Any) -> float:
     if gain is not None and (nonlinearity is not None or negative_slope is not None):
         raise InitlabError("give either gain or nonlinearity (+ negative_slope), not both")
     if gain is not None:
