@@ -82,7 +82,7 @@ def _variance_text(scale: float, mode: str) -> str:
 
 
 def variance_scaling(
-    scale: float = 1.0, mode: Mode = "fan_in", distribution: Distribution = "normal"
+    scale: float = 1.0, mode: Mode = "fan_in", distribution: Distribution | str = "normal"
 ) -> Scheme:
     """The general rule: weights with variance ``scale / fan``.
 
@@ -125,7 +125,8 @@ def variance_scaling(
             sigma = math.sqrt(scale / fan) / TRUNC_STD_2SIGMA
             return sigma * truncated_standard_normal(shape, r, -2.0, 2.0)
         # Same operation order as the tutorial's randn(...) * np.sqrt(2 / n) for bit parity.
-        return r.standard_normal(shape) * np.sqrt(scale / fan)
+        out: Array = r.standard_normal(shape) * np.sqrt(scale / fan)
+        return out
 
     formula = {
         "normal": f"N(0, {var})",
