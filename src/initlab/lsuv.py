@@ -177,3 +177,24 @@ def _fit_layer(
         p[f"W{l}"] = p[f"W{l}"] * factor
         total *= factor
         steps += 1
+
+
+def _demo() -> None:  # pragma: no cover - prints the per-layer iteration counts for the docs
+    X = np.random.default_rng(0).standard_normal((64, 512))
+    runs = {
+        "pre, var 1, tol 0.1, fixed": {},
+        "post, std 0.5, tol 0.01, fixed": {"where": "post", "statistic": "std", "target": 0.5,
+                                           "tol": 0.01},
+        "pre, var 1, tol 0.02, fresh 64": {"batch": "fresh", "batch_size": 64, "tol": 0.02},
+    }  # fmt: skip
+    for act in ("tanh", "relu"):
+        spec = Spec.build([64] + [128] * 10 + [10], act, "softmax")
+        for label, kw in runs.items():
+            _, rec = lsuv(spec, None, X, rng=0, **kw)
+            its = " ".join(str(r.iterations) for r in rec)
+            done = sum(r.converged for r in rec)
+            print(f"{act} 10x128  {label:<32} iterations {its}  ({done}/{len(rec)} met)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _demo()
