@@ -39,6 +39,17 @@ def check_shape(shape: Any) -> Shape:
     return dims
 
 
+def finite_float(value: Any, what: str) -> float:
+    """Return ``value`` as a finite float, or raise naming ``what``."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InitlabError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise InitlabError(f"{what} must be finite, got {value!r}")
+    return x
+
+
 def compute_fans(shape: Any) -> tuple[int, int]:
     """Fan-in and fan-out of a weight shape in PyTorch's ``(out, in, *kernel)`` layout.
 

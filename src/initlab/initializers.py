@@ -34,14 +34,26 @@ from .init_base import (
     calculate_gain,
     check_shape,
     compute_fans,
+    finite_float,
     gain_squared,
     gain_table,
     spec_name,
-    truncated_normal_law,
     truncated_standard_normal,
     uniform_law,
 )
-from .initializers_extra import dirac, identity, orthogonal, sparse
+from .initializers_extra import (
+    constant,
+    dirac,
+    identity,
+    normal,
+    ones,
+    orthogonal,
+    random,
+    sparse,
+    truncated_normal,
+    uniform,
+    zeros,
+)
 from .params import split_spec
 from .rng import RNG, as_rng
 
@@ -58,16 +70,6 @@ __all__ = [
 Mode = Literal["fan_in", "fan_out", "fan_avg"]
 Distribution = Literal["normal", "truncated_normal", "uniform"]
 Initializer = Scheme
-
-
-def _finite(value: Any, what: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InitlabError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise InitlabError(f"{what} must be finite, got {value!r}")
-    return x
 
 
 def _fan(shape: Shape, mode: str) -> float:
@@ -143,7 +145,7 @@ def _resolve_scale(default: float, gain: Any, nonlinearity: Any, negative_slope:
     if gain is not None:
         return check_positive_float(gain, "gain") ** 2
     if negative_slope is not None:
-        slope = _finite(negative_slope, "negative_slope")
+        slope = finite_float(negative_slope, "negative_slope")
         # PyTorch's kaiming_*(a=...) reads a slope without a name as leaky_relu's.
         return gain_squared(nonlinearity or "leaky_relu", slope)
     if nonlinearity is not None:
@@ -192,91 +194,6 @@ lecun_uniform = _vs_named("lecun_uniform", 1.0, "fan_in", "uniform", "LeCun unif
 lecun_truncated_normal = _vs_named(
     "lecun_truncated_normal", 1.0, "fan_in", "truncated_normal", "LeCun normal as in Keras/JAX"
 )
-
-
-def _const(name: str, value: float) -> Scheme:
-    return Scheme(
-        name,
-        f"every entry {value:g}",
-        lambda shape, r: np.full(shape, value),
-        lambda shape: Law("constant", value, 0.0, value, value),
-    )
-
-
-def zeros() -> Scheme:
-    """All zeros: fails to break symmetry (the tutorial's first experiment)."""
-    return _const("zeros", 0.0)
-
-
-def ones() -> Scheme:
-    """All ones."""
-    return _const("ones", 1.0)
-
-
-def constant(value: float = 0.0) -> Scheme:
-    """Every entry ``value``."""
-    return _const(spec_name("constant", value=_finite(value, "value")), _finite(value, "value"))
-
-
-def normal(mean: float = 0.0, std: float = 1.0) -> Scheme:
-    """N(mean, std^2), untruncated (PyTorch's ``normal_`` defaults)."""
-    mu = _finite(mean, "mean")
-    s = check_positive_float(std, "std", allow_zero=True)
-    return Scheme(
-        spec_name("normal", mean=mean, std=std),
-        f"N({mu:g}, {s:g}²)",
-        lambda shape, r: r.standard_normal(shape) * s + mu,
-        lambda shape: Law("normal", mu, s),
-    )
-
-
-def uniform(low: float = -0.05, high: float = 0.05) -> Scheme:
-    """U(low, high) (Keras' ``RandomUniform`` defaults)."""
-    lo, hi = _finite(low, "low"), _finite(high, "high")
-    if not lo < hi:
-        raise InitlabError(f"uniform needs low < high, got low={low!r}, high={high!r}")
-    return Scheme(
-        spec_name("uniform", low=lo, high=hi),
-        f"U({lo:g}, {hi:g})",
-        lambda shape, r: r.uniform(lo, hi, size=shape),
-        lambda shape: uniform_law(lo, hi),
-    )
-
-
-def truncated_normal(
-    mean: float = 0.0, std: float = 1.0, lower: float = -2.0, upper: float = 2.0
-) -> Scheme:
-    """N(mean, std^2) conditioned on ``[mean + lower*std, mean + upper*std]``.
-
-    The bounds are in std units (JAX's convention; PyTorch's ``trunc_normal_`` takes absolute
-    bounds and Keras fixes +-2). ``std`` is the pre-truncation sigma: no variance correction, as
-    in all three frameworks; :meth:`Scheme.describe` gives the post-truncation mean and std.
-    """
-    mu = _finite(mean, "mean")
-    s = check_positive_float(std, "std")
-    lo, hi = _finite(lower, "lower"), _finite(upper, "upper")
-    if not lo < hi:
-        raise InitlabError(f"truncated_normal needs lower < upper, got {lower!r}, {upper!r}")
-    law = truncated_normal_law(mu, s, lo, hi)
-    if not math.isfinite(law.std) or law.std <= 0:
-        raise InitlabError(f"truncation window [{lo}, {hi}] std holds no probability mass")
-    return Scheme(
-        spec_name("truncated_normal", mean=mean, std=std, lower=lower, upper=upper),
-        f"N({mu:g}, {s:g}²) cut at [{lo:g}σ, {hi:g}σ], no variance correction",
-        lambda shape, r: mu + s * truncated_standard_normal(shape, r, lo, hi),
-        lambda shape: law,
-    )
-
-
-def random(scale: float = 10.0) -> Scheme:
-    """The tutorial's "large random" weights: ``randn(...) * scale``."""
-    s = check_positive_float(scale, "scale", allow_zero=True)
-    return Scheme(
-        spec_name("random", scale=scale),
-        f"randn·{s:g} = N(0, {s * s:g})",
-        lambda shape, r: r.standard_normal(shape) * s,
-        lambda shape: Law("normal", 0.0, s),
-    )
 
 
 # --- the frameworks' layer defaults, with their bias rules --------------------------------------

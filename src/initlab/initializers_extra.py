@@ -1,4 +1,5 @@
-"""Structured initializers: orthogonal, identity, dirac and sparse, with PyTorch's semantics.
+"""Plain and structured initializers: constants, normal/uniform/truncated draws, the tutorial's
+large random, and orthogonal, identity, dirac and sparse with PyTorch's semantics.
 
 Import them from :mod:`initlab.initializers`. Shapes use PyTorch's ``(out, in, *kernel)`` layout;
 conv kernels are flattened as PyTorch does, to ``(out, in * prod(kernel))``.
@@ -11,8 +12,103 @@ import math
 import numpy as np
 
 from .errors import InitlabError, check_positive_float, check_positive_int
-from .init_base import Array, Law, Scheme, Shape, spec_name
+from .init_base import (
+    Array,
+    Law,
+    Scheme,
+    Shape,
+    finite_float,
+    spec_name,
+    truncated_normal_law,
+    truncated_standard_normal,
+    uniform_law,
+)
 from .rng import RNG
+
+
+def _const(name: str, value: float) -> Scheme:
+    return Scheme(
+        name,
+        f"every entry {value:g}",
+        lambda shape, r: np.full(shape, value),
+        lambda shape: Law("constant", value, 0.0, value, value),
+    )
+
+
+def zeros() -> Scheme:
+    """All zeros: fails to break symmetry (the tutorial's first experiment)."""
+    return _const("zeros", 0.0)
+
+
+def ones() -> Scheme:
+    """All ones."""
+    return _const("ones", 1.0)
+
+
+def constant(value: float = 0.0) -> Scheme:
+    """Every entry ``value``."""
+    return _const(spec_name("constant", value=finite_float(value, "value")), finite_float(value, "value"))
+
+
+def normal(mean: float = 0.0, std: float = 1.0) -> Scheme:
+    """N(mean, std^2), untruncated (PyTorch's ``normal_`` defaults)."""
+    mu = finite_float(mean, "mean")
+    s = check_positive_float(std, "std", allow_zero=True)
+    return Scheme(
+        spec_name("normal", mean=mean, std=std),
+        f"N({mu:g}, {s:g}²)",
+        lambda shape, r: r.standard_normal(shape) * s + mu,
+        lambda shape: Law("normal", mu, s),
+    )
+
+
+def uniform(low: float = -0.05, high: float = 0.05) -> Scheme:
+    """U(low, high) (Keras' ``RandomUniform`` defaults)."""
+    lo, hi = finite_float(low, "low"), finite_float(high, "high")
+    if not lo < hi:
+        raise InitlabError(f"uniform needs low < high, got low={low!r}, high={high!r}")
+    return Scheme(
+        spec_name("uniform", low=lo, high=hi),
+        f"U({lo:g}, {hi:g})",
+        lambda shape, r: r.uniform(lo, hi, size=shape),
+        lambda shape: uniform_law(lo, hi),
+    )
+
+
+def truncated_normal(
+    mean: float = 0.0, std: float = 1.0, lower: float = -2.0, upper: float = 2.0
+) -> Scheme:
+    """N(mean, std^2) conditioned on ``[mean + lower*std, mean + upper*std]``.
+
+    The bounds are in std units (JAX's convention; PyTorch's ``trunc_normal_`` takes absolute
+    bounds and Keras fixes +-2). ``std`` is the pre-truncation sigma: no variance correction, as
+    in all three frameworks; :meth:`Scheme.describe` gives the post-truncation mean and std.
+    """
+    mu = finite_float(mean, "mean")
+    s = check_positive_float(std, "std")
+    lo, hi = finite_float(lower, "lower"), finite_float(upper, "upper")
+    if not lo < hi:
+        raise InitlabError(f"truncated_normal needs lower < upper, got {lower!r}, {upper!r}")
+    law = truncated_normal_law(mu, s, lo, hi)
+    if not math.isfinite(law.std) or law.std <= 0:
+        raise InitlabError(f"truncation window [{lo}, {hi}] std holds no probability mass")
+    return Scheme(
+        spec_name("truncated_normal", mean=mean, std=std, lower=lower, upper=upper),
+        f"N({mu:g}, {s:g}²) cut at [{lo:g}σ, {hi:g}σ], no variance correction",
+        lambda shape, r: mu + s * truncated_standard_normal(shape, r, lo, hi),
+        lambda shape: law,
+    )
+
+
+def random(scale: float = 10.0) -> Scheme:
+    """The tutorial's "large random" weights: ``randn(...) * scale``."""
+    s = check_positive_float(scale, "scale", allow_zero=True)
+    return Scheme(
+        spec_name("random", scale=scale),
+        f"randn·{s:g} = N(0, {s * s:g})",
+        lambda shape, r: r.standard_normal(shape) * s,
+        lambda shape: Law("normal", 0.0, s),
+    )
 
 
 def _flat(shape: Shape, what: str) -> tuple[int, int]:

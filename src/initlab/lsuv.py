@@ -181,7 +181,7 @@ def _fit_layer(
 
 def _demo() -> None:  # pragma: no cover - prints the per-layer iteration counts for the docs
     X = np.random.default_rng(0).standard_normal((64, 512))
-    runs = {
+    runs: dict[str, dict[str, Any]] = {
         "pre, var 1, tol 0.1, fixed": {},
         "post, std 0.5, tol 0.01, fixed": {"where": "post", "statistic": "std", "target": 0.5,
                                            "tol": 0.01},
