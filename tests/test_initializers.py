@@ -246,6 +246,17 @@ def test_names_and_get():
     assert I.get(s) is s
 
 
+@pytest.mark.parametrize(
+    "spec", [*I.names(), *I.VARIANTS, "normal:std=0.01", "orthogonal:gain=1.2"]
+)
+def test_name_rebuilds_the_same_scheme(spec):
+    scheme = I.get(spec)
+    again = I.get(scheme.name)
+    assert again.name == scheme.name and again.formula == scheme.formula
+    shape = (4, 3, 3) if "dirac" in spec else (4, 3)
+    assert np.array_equal(scheme(shape, 5), again(shape, 5))
+
+
 def test_framework_default_bias_rules():
     spec = network.Spec.build([30, 20, 1], "relu")
     p = network.init_params(spec, "torch_default", rng=0)

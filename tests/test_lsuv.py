@@ -107,6 +107,13 @@ def test_bad_options(kwargs, match):
         lsuv(spec, None, X, **kwargs)
 
 
+def test_overflowing_start_is_an_error():
+    spec = network.Spec.build([2, 4, 1], "relu")
+    p = network.init_params(spec, "constant:value=1e200")
+    with pytest.raises(InitlabError, match="layer 1 output is not finite"):
+        lsuv(spec, p, X[:2], orthonormal_preinit=False)
+
+
 def test_bad_data_and_params():
     spec = deep("relu", depth=2, width=8)
     with pytest.raises(InitlabError, match="X"):

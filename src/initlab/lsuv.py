@@ -76,7 +76,9 @@ def lsuv(
     spec : Spec
         The architecture.
     params : dict or None
-        Starting parameters (not modified); ``None`` needs ``orthonormal_preinit``.
+        Starting parameters (not modified). With ``orthonormal_preinit`` their weights are
+        replaced, so only their biases (with ``zero_bias=False``) matter; ``None`` needs
+        ``orthonormal_preinit``.
     X : ndarray of shape (n_x, m)
         Data, examples in columns.
     target : float
@@ -168,7 +170,10 @@ def _fit_layer(
     post = where == "post" and l < spec.n_layers
     while True:
         out = np.dot(p[f"W{l}"], layer_input(l)) + p[f"b{l}"]
-        var = float(np.var(spec.activations[l - 1].fn(out) if post else out))
+        measured = spec.activations[l - 1].fn(out) if post else out
+        if not np.abs(measured).max() < 1e150:  # also catches inf/NaN; squares must not overflow
+            raise InitlabError(f"layer {l} output is not finite; start from smaller weights")
+        var = float(np.var(measured))
         value = var if statistic == "var" else math.sqrt(var)
         done = abs(value - target) < tol
         if done or steps == t_max or var == 0.0:
