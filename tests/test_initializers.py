@@ -132,6 +132,24 @@ def test_statistics_on_a_large_draw(name):
 
 
 @pytest.mark.parametrize(
+    ("spec", "std", "bound"),
+    [  # research file 2c: torch references on a (2000, 1000) weight
+        ("xavier_uniform", 0.025820, 0.044721),
+        ("kaiming_normal:mode=fan_out,nonlinearity=relu", 0.031623, None),
+        ("truncated_normal", 0.87963, 2.0),
+    ],
+)
+def test_research_reference_draws(spec, std, bound):
+    scheme = I.get(spec)
+    law = scheme.describe(BIG)
+    assert law.std == pytest.approx(std, abs=6e-6) and law.bound == pytest.approx(bound, abs=6e-6)
+    w = scheme(BIG, 0)
+    assert w.std() == pytest.approx(std, rel=2e-3)
+    if bound is not None:
+        assert bound * 0.9999 < np.abs(w).max() <= law.bound  # the printed bound is rounded
+
+
+@pytest.mark.parametrize(
     "name", ["he_normal", "he_uniform", "glorot_truncated_normal", "lecun_uniform", "torch_default"]
 )
 def test_conv_statistics(name):
