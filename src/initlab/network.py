@@ -83,6 +83,7 @@ def init_params(
     weight_init: InitSpec | Sequence[InitSpec] = "he_normal",
     bias_init: InitSpec | Sequence[InitSpec] | None = None,
     rng: RNGLike = None,
+    gain: float | str | None = None,
 ) -> Params:
     """Draw ``W1, b1, ..., WL, bL`` layer by layer from one random stream.
 
@@ -95,11 +96,17 @@ def init_params(
         rule when it has one (``default_bias``, e.g. PyTorch's default), else zeros.
     rng : Generator, int, RandomState or None
         The random source; a ``RandomState(3)`` reproduces the tutorial's ``np.random.seed(3)``.
+    gain : None, float or "auto"
+        ``None`` keeps each scheme's own scale. A number is passed as the schemes' ``gain``.
+        ``"auto"`` (needs a :class:`Spec`) gives each hidden layer the gain of its activation
+        (``calculate_gain``) and the output layer gain 1, its logits being linear. Both apply to
+        registered schemes that take a gain (variance-scaling family, orthogonal, identity).
     """
     dims = spec.dims if isinstance(spec, Spec) else check_layer_dims(spec)
     L = len(dims) - 1
     r = as_rng(rng)
-    w_inits = [init_mod.get(w) for w in _per_layer(weight_init, L, "weight initializer")]
+    w_specs = _per_layer(weight_init, L, "weight initializer")
+    w_inits = [_weight_init(w, gain, spec, l, L) for l, w in enumerate(w_specs, start=1)]
     b_specs = _per_layer(bias_init, L, "bias initializer")
     params: Params = {}
     for l in range(1, L + 1):
@@ -108,6 +115,28 @@ def init_params(
         params[f"W{l}"] = np.asarray(w_init(shape, r), dtype=np.float64)
         params[f"b{l}"] = _bias(w_init, b_specs[l - 1], shape, r)
     return params
+
+
+def _weight_init(w_spec: InitSpec, gain: Any, spec: Any, l: int, L: int) -> Any:
+    """Layer ``l``'s weight initializer, with ``gain`` (None, a number or "auto") applied."""
+    if gain is None:
+        return init_mod.get(w_spec)
+    if not isinstance(w_spec, str):
+        raise InitlabError("gain applies to a registered scheme name, not to a callable")
+    takes = init_mod.parameters(w_spec.partition(":")[0])
+    if gain != "auto":
+        if "gain" not in takes:
+            raise InitlabError(f"initializer {w_spec!r} takes no gain; its parameters: {takes}")
+        return init_mod.get(w_spec, gain=gain)
+    if not isinstance(spec, Spec):
+        raise InitlabError("gain='auto' needs a Spec (it reads the activations), not layer sizes")
+    act = spec.activations[l - 1] if l < L else act_mod.get("identity")
+    if "nonlinearity" in takes:
+        slope = act.params.get("negative_slope", act.params.get("alpha"))
+        return init_mod.get(w_spec, nonlinearity=act.name, negative_slope=slope)
+    if "gain" in takes:
+        return init_mod.get(w_spec, gain=init_mod.calculate_gain(act))
+    raise InitlabError(f"gain='auto' needs a scheme that takes a gain; {w_spec!r} does not")
 
 
 def _bias(w_init: Any, b_spec: InitSpec | None, w_shape: tuple[int, int], r: Any) -> Array:
