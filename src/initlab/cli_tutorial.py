@@ -28,7 +28,7 @@ def tutorial(
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
     from .experiments.tutorial import run_tutorial
-    from .experiments.tutorial_output import to_json_text, write_outputs
+    from .experiments.tutorial_output import figure_pool, to_json_text, write_outputs
     from .files import ensure_dir
 
     datasets.lookup_name(dataset)
@@ -36,8 +36,9 @@ def tutorial(
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
     t0 = time.perf_counter()
-    result = run_tutorial(dataset, iterations, learning_rate, seed, print_cost=echo)
-    written = write_outputs(result, out)
+    with figure_pool() as pool:
+        result = run_tutorial(dataset, iterations, learning_rate, seed, print_cost=echo)
+        written = write_outputs(result, out, pool)
     if as_json:
         doc = result.to_json()
         doc["figures"] = sorted(n for n in written if n.endswith(".png"))

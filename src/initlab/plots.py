@@ -55,6 +55,35 @@ def plot_costs(
     return ax
 
 
+def decision_grid(
+    predict: Callable[[Array], Array], X: Array, h: float = 0.01
+) -> tuple[Array, Array, Array]:
+    """The tutorial's grid: ``predict`` on every point of a mesh of step ``h`` around ``X``.
+
+    Returns ``xx, yy`` (the mesh) and ``Z`` (the predicted labels, same shape).
+    """
+    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
+    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
+    xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
+    Z = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]), dtype=np.float64).reshape(xx.shape)
+    return xx, yy, Z
+
+
+def plot_decision_regions(
+    xx: Array, yy: Array, Z: Array, X: Array, y: Array, ax: Any = None, title: str = ""
+) -> Any:
+    """Filled regions of precomputed labels ``Z`` on the mesh ``xx, yy``, examples on top."""
+    with _style():
+        ax = ax if ax is not None else new_axes()
+        ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
+        ax.set_ylabel("x2")
+        ax.set_xlabel("x1")
+        ax.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap="coolwarm", s=10, alpha=0.5)
+        if title:
+            ax.set_title(title)
+    return ax
+
+
 def plot_decision_boundary(
     predict: Callable[[Array], Array], X: Array, y: Array, ax: Any = None, h: float = 0.01,
     title: str = "",
@@ -69,19 +98,7 @@ def plot_decision_boundary(
     X : ndarray of shape (2, m)
     y : ndarray of shape (1, m)
     """
-    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
-    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
-    xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
-    Z = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]), dtype=np.float64).reshape(xx.shape)
-    with _style():
-        ax = ax if ax is not None else new_axes()
-        ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
-        ax.set_ylabel("x2")
-        ax.set_xlabel("x1")
-        ax.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap="coolwarm", s=10, alpha=0.5)
-        if title:
-            ax.set_title(title)
-    return ax
+    return plot_decision_regions(*decision_grid(predict, X, h), X, y, ax=ax, title=title)
 
 
 def plot_layer_histograms(
@@ -102,18 +119,26 @@ def plot_layer_histograms(
     axes : sequence of Axes, optional
         One per layer; by default a new 1 x depth figure.
     """
+    hists = [np.histogram(np.ravel(a), bins, range=range_) for a in layers]
+    return plot_histogram_row([c for c, _ in hists], [e for _, e in hists], axes, title)
+
+
+def plot_histogram_row(
+    counts: Sequence[Array], edges: Sequence[Array], axes: Sequence[Any] | None = None,
+    title: str = "",
+) -> Sequence[Any]:
+    """One histogram per layer from precomputed ``counts`` and bin ``edges``, side by side."""
     from matplotlib.figure import Figure
 
     with _style():
         if axes is None:
             # fixed margins, not constrained layout: half the drawing time for the same look
-            fig = Figure(figsize=(2.4 * len(layers), 2.8))
+            fig = Figure(figsize=(2.4 * len(counts), 2.8))
             fig.subplots_adjust(left=0.05, right=0.99, bottom=0.1, top=0.8, wspace=0.12)
-            axes = fig.subplots(1, len(layers), squeeze=False)[0]
-        for i, (ax, a) in enumerate(zip(axes, layers, strict=True)):
+            axes = fig.subplots(1, len(counts), squeeze=False)[0]
+        for i, (ax, c, e) in enumerate(zip(axes, counts, edges, strict=True)):
             # one StepPatch per layer (not 30 bar patches): same picture, far cheaper to draw
-            counts, edges = np.histogram(np.ravel(a), bins, range=range_)
-            ax.stairs(counts, edges, fill=True)
+            ax.stairs(c, e, fill=True)
             ax.set_title(f"{i + 1}-layer")
             if i != 0:
                 ax.set_yticks([], [])

@@ -7,6 +7,9 @@ leaves no half-written file behind.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +41,68 @@ OBSERVATIONS = {
 }
 
 
-def _save(fig: Any, name: str, figures: dict[str, bytes]) -> Image:
-    png = figure_png(fig)
-    figures[name] = png
-    return Image(caption=name, png=png, id="fig-" + name.removesuffix(".png"))
+#: A figure to draw: (file name, function of initlab.plots, keyword arguments). Jobs hold only
+#: arrays and numbers, so another process can render them.
+Job = tuple[str, str, dict[str, Any]]
 
 
-def _run_section(n: int, run: TrainingRun, result: TutorialResult, figures: dict[str, bytes]) -> Section:
+def render_job(job: Job) -> bytes:
+    """Draw one job's figure and return its PNG bytes."""
+    _, fn, kwargs = job
+    drawn = getattr(plots, fn)(**kwargs)
+    ax = drawn[0] if isinstance(drawn, list | tuple | np.ndarray) else drawn
+    return figure_png(ax.figure)
+
+
+def render_jobs(jobs: list[Job], pool: Any = None) -> dict[str, bytes]:
+    """PNG bytes of every job; with a process ``pool``, half are drawn there meanwhile."""
+    remote = {j[0]: pool.submit(render_job, j) for j in jobs[1::2]} if pool is not None else {}
+    local = {j[0]: render_job(j) for j in jobs if j[0] not in remote}
+    return {j[0]: local[j[0]] if j[0] in local else remote[j[0]].result() for j in jobs}
+
+
+def _warm() -> None:
+    import matplotlib.backends.backend_agg  # noqa: F401
+
+    from .. import plots  # noqa: F401
+
+
+@contextmanager
+def figure_pool(enabled: bool = True) -> Iterator[Any]:
+    """A one-worker process pool for :func:`render_jobs`, or ``None`` on a single core.
+
+    The worker starts (and imports matplotlib) at once, so that cost overlaps whatever the
+    caller computes before it has figures to draw.
+    """
+    if not enabled or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe with BLAS threads running
+    pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_warm)
+    pool.submit(int)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _image(job: Job, jobs: list[Job]) -> Image:
+    jobs.append(job)
+    return Image(caption=job[0], id="fig-" + job[0].removesuffix(".png"))
+
+
+def _run_section(n: int, run: TrainingRun, result: TutorialResult, jobs: list[Job]) -> Section:
     data = result.data
-    ax = plots.plot_costs(run.iterations, run.costs, run.learning_rate)
-    cost_img = _save(ax.figure, f"cost_{run.initialization}.png", figures)
+    cost_img = _image((f"cost_{run.initialization}.png", "plot_costs", {
+        "iterations": run.iterations, "costs": run.costs, "learning_rate": run.learning_rate}), jobs)
     spec = network.Spec.build([data.n_features, 10, 5, 1], "relu", "sigmoid")
-    ax = plots.plot_decision_boundary(
-        lambda pts: network.predict(spec, run.params, pts.T), data.train_X, data.train_Y,
-        title=f"Model with {run.model_name.split(' with ')[-1]}",
-    )
-    db_img = _save(ax.figure, f"boundary_{run.initialization}.png", figures)
+    xx, yy, Z = plots.decision_grid(lambda pts: network.predict(spec, run.params, pts.T), data.train_X)
+    db_img = _image((f"boundary_{run.initialization}.png", "plot_decision_regions", {
+        "xx": xx, "yy": yy, "Z": Z, "X": data.train_X, "y": data.train_Y,
+        "title": f"Model with {run.model_name.split(' with ')[-1]}"}), jobs)
     costs = Table(["iteration", "cost"], list(zip(run.iterations, run.costs, strict=True)),
                   caption="Cost every 1000 iterations", fmt="{!r}")
     acc = Table(["set", "accuracy"], [["train", run.train_accuracy], ["test", run.test_accuracy]],
@@ -69,23 +118,22 @@ def _run_section(n: int, run: TrainingRun, result: TutorialResult, figures: dict
     )
 
 
-def _case_figure(case: HistogramCase, figures: dict[str, bytes]) -> Image:
-    axes = plots.plot_layer_histograms(
-        case.activations, 30, case.range,
-        title=f"{case.activation}, weights {case.formula} ({case.label})",
-    )
+def _case_figure(case: HistogramCase, jobs: list[Job]) -> Image:
     name = f"hist_{case.activation}_{case.label.replace('=', '').replace('.', '_')}.png"
-    return _save(axes[0].figure, name, figures)
+    # drawn from the recorded counts, so the figure shows exactly what results.json holds
+    return _image((name, "plot_histogram_row", {
+        "counts": [s.counts for s in case.layers], "edges": [s.edges for s in case.layers],
+        "title": f"{case.activation}, weights {case.formula} ({case.label})"}), jobs)
 
 
-def _part6(result: TutorialResult, figures: dict[str, bytes]) -> Section:
+def _part6(result: TutorialResult, jobs: list[Job]) -> Section:
     subs = []
     for act in dict.fromkeys(c.activation for c in result.cases):
         cases = [c for c in result.cases if c.activation == act]
         rows = [[c.label, s.layer, s.mean, s.std, s.limit_share] for c in cases for s in c.layers]
         table = Table(["weights", "layer", "mean", "std", "share within 0.01 of limits"], rows,
                       caption=f"Per-layer statistics, {act}")
-        subs.append(Section(f"Activation: {act}", images=[_case_figure(c, figures) for c in cases],
+        subs.append(Section(f"Activation: {act}", images=[_case_figure(c, jobs) for c in cases],
                             tables=[table], id=f"part6-{act}"))
     return Section(
         "6 - The distribution of activation values",
@@ -99,12 +147,15 @@ def _part6(result: TutorialResult, figures: dict[str, bytes]) -> Section:
     )
 
 
-def build_pages(result: TutorialResult) -> tuple[str, dict[str, bytes]]:
-    """Render every figure (PNG bytes by file name) and the HTML page, in memory."""
-    figures: dict[str, bytes] = {}
+def build_pages(result: TutorialResult, pool: Any = None) -> tuple[str, dict[str, bytes]]:
+    """Render every figure (PNG bytes by file name) and the HTML page, in memory.
+
+    ``pool`` is an optional ``concurrent.futures`` process pool that draws half the figures.
+    """
+    jobs: list[Job] = []
     d = result.data
-    ax = plots.plot_dataset(d.train_X, d.train_Y, title=f"Training set: {d.name}")
-    data_img = _save(ax.figure, "dataset.png", figures)
+    data_img = _image(("dataset.png", "plot_dataset", {
+        "X": d.train_X, "Y": d.train_Y, "title": f"Training set: {d.name}"}), jobs)
     sections = [
         Section("Parameter Initialization", [INTRO], id="intro"),
         Section("The dataset", [(f"{d.train_X.shape[1]} training and {d.test_X.shape[1]} test "
@@ -115,20 +166,30 @@ def build_pages(result: TutorialResult) -> tuple[str, dict[str, bytes]]:
             "by full-batch gradient descent; each initializer draws from the document's seed 3.")
         ], id="model"),
     ]
-    sections += [_run_section(n, r, result, figures) for n, r in enumerate(result.runs, start=2)]
+    sections += [_run_section(n, r, result, jobs) for n, r in enumerate(result.runs, start=2)]
     rows = [[r.model_name, f"{r.train_accuracy:.2%}", f"{r.test_accuracy:.2%}", r.problem]
             for r in result.runs]
     sections.append(Section("5 - Conclusions", ["Measured on this run (train / test)."],
                             tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"],
                                           rows)], id="conclusions"))
-    sections.append(_part6(result, figures))
+    sections.append(_part6(result, jobs))
+    figures = render_jobs(jobs, pool)
+    for im in _images(sections):
+        im.png = figures[im.caption]
     return render_html(TITLE, sections, {"initlab": result.to_json()["initlab_version"]}), figures
 
 
-def write_outputs(result: TutorialResult, out: str | Path) -> dict[str, Path]:
+def _images(sections: list[Section]) -> list[Image]:
+    out: list[Image] = []
+    for s in sections:
+        out += [*s.images, *_images(list(s.subsections))]
+    return out
+
+
+def write_outputs(result: TutorialResult, out: str | Path, pool: Any = None) -> dict[str, Path]:
     """Write every figure, ``results.json`` and ``index.html`` into ``out``; returns the paths."""
     folder = ensure_dir(out)
-    page, figures = build_pages(result)
+    page, figures = build_pages(result, pool)
     doc = result.to_json()
     doc["figures"] = sorted(figures)
     written = {name: atomic_write_bytes(folder / name, png) for name, png in figures.items()}
