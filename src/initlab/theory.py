@@ -11,6 +11,7 @@ depth scales ``xi_q`` and ``xi_c`` (:func:`analyze`), the critical ``sigma_w2``
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import activations as act_mod
 from .activations import Activation
 from .errors import check_positive_float
 from .kernels import Kernel, PiecewiseLinearKernel, kernel
@@ -215,7 +217,13 @@ def critical_sigma_w2(activation: str | Activation, sigma_b2: float = 0.0) -> Cr
     for ``sigma_b2 > 0`` they have no finite fixed point there, which is reported, not solved.
     """
     sb2 = check_positive_float(sigma_b2, "sigma_b2", allow_zero=True)
-    k = kernel(activation)
+    act = act_mod.get(activation)
+    return _critical_cached(act.name, tuple(sorted(act.params.items())), sb2)
+
+
+@functools.lru_cache(maxsize=128)
+def _critical_cached(name: str, params: tuple[tuple[str, float], ...], sb2: float) -> Critical:
+    k = kernel(act_mod.get(name, **dict(params)))
     if isinstance(k, PiecewiseLinearKernel):
         w = 2.0 / (1.0 + k.alpha**2)
         if sb2 == 0.0:
@@ -248,6 +256,9 @@ def _critical_generic(k: Kernel, sb2: float) -> Critical:
 # --------------------------------------------------------------------------- finite-batch predictions
 
 _GH2 = (-1.0, 1.0)  # 2-point Gauss-Hermite: exact for cubics in the batch's fluctuations
+# Vertices of a tetrahedron, weights 1/4: exact for quadratics in three independent N(0, 1)
+# fluctuations (q_a, q_b, c); with q_a <-> q_b symmetry only 3 of the 4 need a 2-D integral.
+_TETRA = ((1.0, 1.0, 1.0), (1.0, -1.0, -1.0), (-1.0, 1.0, -1.0), (-1.0, -1.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -290,13 +301,11 @@ class BatchSummary:
     def pairs(self) -> list[tuple[float, float, float, float]]:
         """``(weight, q_a, q_b, d_ab)`` representatives of input pairs; ``d`` is ``|x_a - x_b|^2 / n_0``."""
         out: dict[tuple[float, float, float], float] = {}
-        for ta in _GH2:
-            for tb in _GH2:
-                for tc in _GH2:
-                    qa, qb = self.q_mean + ta * self.q_std, self.q_mean + tb * self.q_std
-                    c = min(1.0, max(-1.0, self.c_mean + tc * self.c_std))
-                    key = (min(qa, qb), max(qa, qb), qa + qb - 2.0 * math.sqrt(qa * qb) * c)
-                    out[key] = out.get(key, 0.0) + 0.125
+        for ta, tb, tc in _TETRA:
+            qa, qb = self.q_mean + ta * self.q_std, self.q_mean + tb * self.q_std
+            c = min(1.0, max(-1.0, self.c_mean + tc * self.c_std))
+            key = (min(qa, qb), max(qa, qb), qa + qb - 2.0 * math.sqrt(qa * qb) * c)
+            out[key] = out.get(key, 0.0) + 0.25
         return [(w, *key) for key, w in out.items()]
 
 
@@ -374,6 +383,7 @@ def predict_layers(
             "preactivation": _stats(k, diag, pairs, batch.m, n, pre=True),
             "activation": _stats(k, diag, pairs, batch.m, n, pre=False),
             "gradient": {"variance_factor": sw2 * n / n_prev * chi},
+            "q_reps": list(diag),
         })
         diag = [(w, float(k.second(q))) for w, q in diag]
         pairs = [(w, float(k.second(qa)), float(k.second(qb)), k.dist(qa, qb, _omc(qa, qb, d)))

@@ -1,0 +1,1 @@
+"""Experiments: pure functions that return Result objects (data only)."""
