@@ -79,7 +79,9 @@ MEMORY_SHARE = 0.5  # refuse runs whose arrays need more than this share of phys
 SAT_MARGIN = 0.01
 
 
-def layer_stats(A: Array, limits: tuple[float, float] | None = None) -> dict[str, float | int | None]:
+def layer_stats(
+    A: Array, limits: tuple[float, float] | None = None, work: Array | None = None
+) -> dict[str, float | int | None]:
     """The per-layer statistics of a layer's values ``A`` of shape (units, samples).
 
     ``std`` is pooled over units and samples; ``sample_spread`` is sqrt of the mean over units of
@@ -87,14 +89,15 @@ def layer_stats(A: Array, limits: tuple[float, float] | None = None) -> dict[str
     (so ``std**2 == sample_spread**2 + unit_spread**2``). ``saturated_share`` counts values within
     0.01 of an asymptote in ``limits`` (None without limits); ``zero_share`` counts exact zeros;
     ``dead_units`` counts units that are 0 for every input; ``distinct_units`` counts distinct rows.
+    ``work`` is an optional scratch array of ``A``'s shape (saves an allocation per call).
     """
     m = A.shape[1]
     unit_mean = A.mean(axis=1)
-    D = A - unit_mean[:, None]
+    # Centre before squaring: a collapsed unit's spread can be 1e-8 of its mean.
+    D = np.subtract(A, unit_mean[:, None], out=work)
     unit_var = np.einsum("ij,ij->i", D, D) / m
     mean = float(unit_mean.mean())
     between = float(np.mean((unit_mean - mean) ** 2))
-    zeros_per_unit = m - np.count_nonzero(A, axis=1)
     sat = None
     if limits is not None:
         low, high = limits[0] + SAT_MARGIN, limits[1] - SAT_MARGIN
@@ -106,26 +109,41 @@ def layer_stats(A: Array, limits: tuple[float, float] | None = None) -> dict[str
         "sample_spread": math.sqrt(within),
         "unit_spread": math.sqrt(between),
         "saturated_share": None if sat is None else float(sat),
-        "zero_share": float(zeros_per_unit.sum() / A.size),
-        "dead_units": int(np.count_nonzero(zeros_per_unit == m)),
+        "zero_share": float(1.0 - np.count_nonzero(A) / A.size),
+        # A row is all zeros exactly when its mean and its centred variance are both exactly 0.
+        "dead_units": int(np.count_nonzero((unit_mean == 0) & (unit_var == 0))),
         "distinct_units": distinct_rows(A),
     }
 
 
-def distinct_rows(A: Array) -> int:
-    """Number of distinct rows of ``A`` (exact equality; ``-0.0`` equals ``0.0``), in O(size).
-
-    Rows are bucketed by an exact integer hash of their bit patterns (wrapping uint64 arithmetic);
-    only rows that share a hash are compared element by element.
-    """
+def _row_hash(A: Array) -> Array:
+    """Exact integer hash of each row's bit pattern (``-0.0`` read as ``0.0``; uint64 wraps)."""
     bits = np.ascontiguousarray(A + 0.0).view(np.uint64)
     mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=A.shape[1], dtype=np.uint64) | 1
-    h = np.einsum("ij,j->i", bits, mult)
-    keys, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-    extra = 0
-    for g in np.flatnonzero(counts > 1):  # only hash collisions between distinct rows cost a loop
-        extra += np.unique(A[inverse == g] + 0.0, axis=0).shape[0] - 1
-    return int(keys.size + extra)
+    return np.asarray(np.einsum("ij,j->i", bits, mult))
+
+
+def _distinct_equal_hash(B: Array) -> int:
+    """Distinct rows among rows sharing one full hash (almost always 1)."""
+    if B.shape[0] <= 1:
+        return B.shape[0]
+    same = np.all(np.equal(B, B[0]), axis=1)
+    return 1 + _distinct_equal_hash(B[~same])
+
+
+def distinct_rows(A: Array, probe: int = 64) -> int:
+    """Number of distinct rows of ``A`` (exact equality; ``-0.0`` equals ``0.0``), in O(units x probe).
+
+    Rows are bucketed by an exact hash of their first ``probe`` entries; only rows sharing a bucket
+    are hashed in full, and only rows sharing a full hash are compared element by element.
+    """
+    _, inverse, counts = np.unique(_row_hash(A[:, :probe]), return_inverse=True, return_counts=True)
+    total = int(np.count_nonzero(counts == 1))
+    for g in np.flatnonzero(counts > 1):  # rows equal on the probe: look at them in full
+        B = A[inverse == g] + 0.0
+        _, inv2, cnt2 = np.unique(_row_hash(B), return_inverse=True, return_counts=True)
+        total += sum(_distinct_equal_hash(B[inv2 == h]) for h in range(cnt2.size))
+    return total
 
 
 @dataclass
@@ -266,20 +284,23 @@ def measure(
     w_init, b_init = init_mod.get(init), init_mod.get(bias_init)
     Ws, Hs = [], []
     A, records = X, []
+    work = np.empty((max(dims[1:]), m))
     for l in range(1, len(dims)):
         W = np.asarray(w_init((dims[l], dims[l - 1]), r), dtype=np.float64)
         b = np.asarray(b_init((dims[l], 1), r), dtype=np.float64).reshape(-1, 1)
         H = W @ A
-        H += b
+        if b.any():
+            H += b
         A = act.fn(H)
-        records.append(LayerRecord(l, layer_stats(H), layer_stats(A, act.limits), {},
+        w = work[: dims[l]]
+        records.append(LayerRecord(l, layer_stats(H, None, w), layer_stats(A, act.limits, w), {},
                                    _hist(A, act.limits, bins) if bins else None))
         Ws.append(W)
         Hs.append(act.deriv(H, A))  # keep only phi'(H) for the backward pass
     G = r.standard_normal(A.shape)
     for l in range(len(dims) - 1, 0, -1):
         rec = records[l - 1]
-        rec.grad = layer_stats(G)
+        rec.grad = layer_stats(G, None, work[: dims[l]])
         rec.grad_hist = _hist(G, None, bins) if bins else None
         if l > 1:
             G = Ws[l - 1].T @ (G * Hs[l - 1])

@@ -198,3 +198,92 @@ def table_rows(result: HistogramsResult) -> list[list[Any]]:
 
 def _fmt(v: Any) -> Any:
     return "-" if v is None else v
+
+
+# --------------------------------------------------------------------------- depth study
+
+DEPTH_INITS = ("glorot_normal", "he_normal")
+BAND = diag_mod.BAND
+
+
+@dataclass
+class DepthCase:
+    """Scales of one (init, activation) network of ``max_depth`` layers, measured and predicted.
+
+    ``act_scale[l-1]`` is the RMS of layer ``l``'s activations over the input's RMS;
+    ``grad_scale[d-1]`` is the gradient scale at the first layer of a ``d``-layer network over its
+    top-layer gradient, the product of the measured per-layer factors ``E[dA_{l-1}^2] / E[dA_l^2]``
+    for ``l = 2..d``. ``*_depth`` is the first depth outside ``BAND`` (None: stayed inside).
+    """
+
+    init: str
+    activation: str
+    act_scale: list[float]
+    grad_scale: list[float]
+    act_scale_theory: list[float]
+    grad_scale_theory: list[float]
+    act_depth: int | None = None
+    grad_depth: int | None = None
+    act_depth_theory: int | None = None
+    grad_depth_theory: int | None = None
+
+
+def first_outside(scales: Sequence[float], band: tuple[float, float] = BAND) -> int | None:
+    """1-based index of the first value outside ``band`` (None if all inside)."""
+    for i, s in enumerate(scales):
+        if not band[0] <= s <= band[1]:
+            return i + 1
+    return None
+
+
+def _grad_products(factors: Sequence[float]) -> list[float]:
+    out, v = [1.0], 1.0
+    for f in factors[1:]:
+        v *= f
+        out.append(math.sqrt(v))
+    return out
+
+
+def depth_case(
+    init: str, activation: str, max_depth: int = 100, width: int = 100, samples: int = 1000,
+    seed: int = 0, bias_init: str = "zeros",
+) -> DepthCase:
+    """Measure and predict the activation and gradient scales of one deep network."""
+    m = measure(init, activation, max_depth, width, samples, rng=seed, bias_init=bias_init, bins=0)
+    x_rms = float(np.sqrt(np.mean(m.X**2)))
+    act = [diag_mod.rms(r.act) / x_rms for r in m.layers]
+    ms = [diag_mod.rms(r.grad) ** 2 for r in m.layers]
+    factors = [ms[i - 1] / ms[i] if ms[i] > 0 else 0.0 for i in range(1, len(ms))]
+    batch = theory.BatchSummary.from_inputs(m.X)
+    pred = theory.predict_layers(activation, m.sigma_w2, m.sigma_b2, m.widths, batch, spreads=False)
+    act_t = [math.hypot(p["activation"]["mean"], p["activation"]["std"]) / math.sqrt(batch.q_mean)
+             for p in pred]
+    grad = _grad_products([1.0, *factors])
+    grad_t = _grad_products([p["gradient"]["variance_factor"] for p in pred])
+    return DepthCase(init, m.activation, act, grad, act_t, grad_t, first_outside(act),
+                     first_outside(grad), first_outside(act_t), first_outside(grad_t))
+
+
+def depth_study(
+    inits: Sequence[str] = DEPTH_INITS, activations: Sequence[str] = ("relu",), max_depth: int = 100,
+    width: int = 100, samples: int = 1000, seed: int = 0, bias_init: str = "zeros",
+    progress: bool | None = None,
+) -> list[DepthCase]:
+    """For each initializer and activation, the depth at which the scales leave ``[1e-3, 1e3]``."""
+    from tqdm import tqdm
+
+    check_positive_int(max_depth, "max_depth")
+    pairs = [(i, a) for a in activations for i in inits]
+    bar = tqdm(pairs, desc="depth study", disable=None if progress is None else not progress, leave=False)
+    return [depth_case(i, a, max_depth, width, samples, seed, bias_init) for i, a in bar]
+
+
+def depth_json(cases: list[DepthCase], max_depth: int) -> dict[str, Any]:
+    """``{"depth_study": {"max_depth", "band", "cases": [...]}}`` with per-depth scales."""
+    return {"depth_study": {"max_depth": max_depth, "band": list(BAND), "cases": [
+        {"init": c.init, "activation": c.activation,
+         "activation_depth": c.act_depth, "gradient_depth": c.grad_depth,
+         "activation_depth_theory": c.act_depth_theory, "gradient_depth_theory": c.grad_depth_theory,
+         "activation_scale": c.act_scale, "gradient_scale": c.grad_scale,
+         "activation_scale_theory": c.act_scale_theory, "gradient_scale_theory": c.grad_scale_theory}
+        for c in cases]}}
