@@ -83,6 +83,13 @@ def _scale_finding(what: str, ratio: float) -> Finding | None:
     return None
 
 
+def gradient_horizon(chi_1: float | None) -> float | None:
+    """Depth after which a gradient scaled by ``sqrt(chi_1)`` per layer leaves :data:`BAND`."""
+    if chi_1 is None or chi_1 <= 0 or abs(math.log(chi_1)) < 1e-9:
+        return None
+    return 2.0 * math.log(BAND[1]) / abs(math.log(chi_1))
+
+
 def layer_findings(
     layer: int, act: dict[str, Any], grad: dict[str, Any], input_rms: float, top_grad_rms: float,
     units: int,
@@ -176,5 +183,9 @@ def diagnose(
     finding = next(f for f in first.findings if f.label == worst)
     summary = f"{worst} from layer {first.layer}: {finding.message}"
     info = theory.analyze(activation, sigma_w2, sigma_b2).to_dict() if sigma_w2 > 0 else {}
+    horizon = gradient_horizon(info.get("chi_1"))
+    if horizon is not None:
+        summary += (f"; chi_1 = {info['chi_1']:.3g}, so gradients leave [{BAND[0]:g}, {BAND[1]:g}] "
+                    f"after about {horizon:.0f} layers")
     rec = recommend(activation, sigma_b2)
     return NetworkVerdict(worst, labels, summary, verdicts, rec, info)

@@ -107,20 +107,25 @@ def _fixed_point_linear(k: PiecewiseLinearKernel, sigma_w2: float, sigma_b2: flo
 
 
 def correlation_fixed_point(
-    k: Kernel, q_star: float, sigma_w2: float, sigma_b2: float, max_iter: int = 400, tol: float = 1e-12
+    k: Kernel, q_star: float, sigma_w2: float, sigma_b2: float, eps: float = 1e-6
 ) -> tuple[float | None, str]:
-    """Iterate the correlation map from ``c = 0`` to its attracting fixed point ``c*``.
+    """The attracting correlation ``c*`` in the chaotic phase (where ``c = 1`` is unstable).
 
-    Returns ``(c_star, status)``; ``c_star`` is None with status ``"not_converged"`` after
-    ``max_iter`` maps (near criticality the iteration creeps and any number would be wrong).
+    Solves ``F(1 - c) = 1 - c'(c) - (1 - c) = 0`` on ``1 - c`` in ``[eps, 1]``: ``F(1) <= 0`` always
+    (``c* >= 0``), and ``F(eps) > 0`` when ``c = 1`` repels. Returns ``(c_star, status)``; status
+    ``"not_converged"`` (c_star None) when no bracket exists, as happens at the edge of chaos.
     """
-    omc = 1.0
-    for _ in range(max_iter):
-        new = sigma_w2 * k.dist(q_star, q_star, omc) / (2.0 * q_star)
-        if abs(new - omc) <= tol * max(abs(new), 1e-300) or new < 1e-300:
-            return 1.0 - new, "converged"
-        omc = new
-    return None, "not_converged"
+    from scipy.optimize import brentq
+
+    def F(omc: float) -> float:
+        return sigma_w2 * k.dist(q_star, q_star, omc) / (2.0 * q_star) - omc
+
+    hi = F(1.0)
+    if abs(hi) <= 1e-13:
+        return 0.0, "converged"
+    if F(eps) <= 0.0 or hi > 0.0:
+        return None, "not_converged"
+    return 1.0 - float(brentq(F, eps, 1.0, xtol=1e-12, rtol=1e-10)), "converged"
 
 
 @dataclass
@@ -393,3 +398,23 @@ def predict_layers(
         rec["gradient"]["std"] = math.sqrt(v)
         v *= rec["gradient"]["variance_factor"]
     return out
+
+
+def phase_grid(
+    activation: str | Activation, sigma_w2: Array, sigma_b2: Array
+) -> dict[str, Array]:
+    """chi_1, xi_c and the phase over a grid, arrays of shape ``(len(sigma_b2), len(sigma_w2))``.
+
+    ``phase`` codes: 0 ordered, 1 critical, 2 chaotic, 3 unbounded (no finite q*), 4 unknown;
+    ``chi_1`` and ``xi_c`` are NaN where undefined or infinite.
+    """
+    codes = {"ordered": 0, "critical": 1, "chaotic": 2, "unbounded": 3}
+    shape = (len(sigma_b2), len(sigma_w2))
+    chi, xi, phase = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, dtype=int)
+    for i, b in enumerate(sigma_b2):
+        for j, w in enumerate(sigma_w2):
+            a = analyze(activation, float(w), float(b))
+            phase[i, j] = codes.get(a.phase, 4)
+            chi[i, j] = np.nan if a.chi_1 is None else a.chi_1
+            xi[i, j] = np.nan if a.xi_c is None else a.xi_c
+    return {"chi_1": chi, "xi_c": xi, "phase": phase}
