@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -66,17 +67,17 @@ def test_erf_and_linear_maps() -> None:
 # ------------------------------------------------------------------ smooth activations, second method
 
 
-def quad1(f, q: float) -> float:  # noqa: ANN001 - test helper
-    g = lambda z: f(math.sqrt(q) * np.array([z]))[0] * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+def quad1(f, q: float) -> float:
+    g = lambda z: f(math.sqrt(q) * np.array([z]))[0] * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
     return integrate.quad(g, -14, 14, points=[0.0], limit=400, epsabs=1e-15, epsrel=1e-12)[0]
 
 
-def quad2(f, qa: float, qb: float, c: float) -> float:  # noqa: ANN001
+def quad2(f, qa: float, qb: float, c: float) -> float:
     s = math.sqrt(1 - c * c)
 
     def inner(z1: float) -> float:
         u1 = math.sqrt(qa) * z1
-        g = lambda z2: f(np.array([u1]), np.array([math.sqrt(qb) * (c * z1 + s * z2)]))[0] * math.exp(-z2 * z2 / 2)  # noqa: E731, E501
+        g = lambda z2: f(np.array([u1]), np.array([math.sqrt(qb) * (c * z1 + s * z2)]))[0] * math.exp(-z2 * z2 / 2)
         return integrate.quad(g, -12, 12, limit=200, epsabs=1e-14, epsrel=1e-11)[0] / math.sqrt(2 * math.pi)
 
     val = integrate.quad(lambda z1: inner(z1) * math.exp(-z1 * z1 / 2), -12, 12, limit=200,
@@ -182,7 +183,7 @@ def test_bad_sigmas_raise(w: float, b: float) -> None:
 
 
 def test_unknown_activation_lists_valid_names() -> None:
-    with pytest.raises(InitlabError, match="valid: .*tanh"):
+    with pytest.raises(InitlabError, match=r"valid: .*tanh"):
         th.analyze("tahn", 1.0, 0.0)
 
 
@@ -208,5 +209,5 @@ def test_gradient_std_is_product_of_factors() -> None:
     batch = th.BatchSummary(100, 1.0, 0.1, 0.0, 0.1)
     pred = th.predict_layers("tanh", [1.2] * 4, [0.0] * 4, [10] * 5, batch, spreads=False)
     assert pred[-1]["gradient"]["std"] == 1.0
-    for lo, hi in zip(pred[:-1], pred[1:], strict=True):
+    for lo, hi in itertools.pairwise(pred):
         assert close(lo["gradient"]["std"] ** 2, hi["gradient"]["std"] ** 2 * hi["gradient"]["variance_factor"])
