@@ -164,7 +164,7 @@ class Kernel:
         lo, hi = self.act.limits
 
         def level(t: float) -> float:
-            return brentq(lambda h: float(self.phi(np.array([h]))[0]) - t, -60.0, 60.0, xtol=1e-14)
+            return float(brentq(lambda h: float(self.phi(np.array([h]))[0]) - t, -60.0, 60.0, xtol=1e-14))
 
         return level(lo + SAT_MARGIN), level(hi - SAT_MARGIN)
 
@@ -230,14 +230,14 @@ class ErfKernel(Kernel):
 
     def second(self, q: Any) -> Array:
         q = np.asarray(q, float)
-        return (2 / math.pi) * np.arcsin(2 * q / (1 + 2 * q))
+        return np.asarray((2 / math.pi) * np.arcsin(2 * q / (1 + 2 * q)), dtype=np.float64)
 
     def chi(self, q: Any) -> Array:
-        return (4 / math.pi) / np.sqrt(1 + 4 * np.asarray(q, float))
+        return np.asarray((4 / math.pi) / np.sqrt(1 + 4 * np.asarray(q, float)), dtype=np.float64)
 
     def slope(self, q: Any) -> Array:
         q = np.asarray(q, float)
-        return 4 / (math.pi * (1 + 2 * q) * np.sqrt(1 + 4 * q))
+        return np.asarray(4 / (math.pi * (1 + 2 * q) * np.sqrt(1 + 4 * q)), dtype=np.float64)
 
     def cross(self, qa: float, qb: float, omc: float) -> float:
         rho = math.sqrt(qa * qb) * (1.0 - omc)

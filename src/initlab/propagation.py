@@ -126,7 +126,7 @@ def _row_hash(A: Array) -> Array:
 def _distinct_equal_hash(B: Array) -> int:
     """Distinct rows among rows sharing one full hash (almost always 1)."""
     if B.shape[0] <= 1:
-        return B.shape[0]
+        return int(B.shape[0])
     same = np.all(np.equal(B, B[0]), axis=1)
     return 1 + _distinct_equal_hash(B[~same])
 

@@ -24,6 +24,11 @@ from .activations import Activation
 from .errors import check_positive_float
 from .kernels import Kernel, PiecewiseLinearKernel, kernel
 
+__all__ = [
+    "Analysis", "BatchSummary", "Critical", "FixedPoint", "Kernel", "analyze", "correlation_map",
+    "critical_sigma_w2", "fixed_point", "kernel", "length_map", "phase_grid", "predict_layers",
+]
+
 Array = NDArray[np.float64]
 PHASE_TOL = 1e-9
 
@@ -192,7 +197,8 @@ def analyze(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0
     xi_q = _depth(sw2 * float(k.slope(q)))
     if xi_q is None:
         notes.append("xi_q is infinite: the length map is not contracting at q*")
-    c_star, status = 1.0, "converged"
+    c_star: float | None = 1.0
+    status = "converged"
     if phase == "chaotic":
         c_star, status = correlation_fixed_point(k, q, sw2, sb2) if q > 0 else (None, "not_converged")
     if c_star is None:
