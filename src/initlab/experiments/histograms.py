@@ -180,7 +180,7 @@ def to_json(result: HistogramsResult) -> dict[str, Any]:
 
 
 TABLE_HEADERS = ("init", "activation", "layer", "std", "std (theory)", "sample spread",
-                 "sample spread (theory)", "unit spread", "saturated", "zero", "distinct",
+                 "sample spread (theory)", "unit spread", "saturated", "zero", "dead", "distinct",
                  "grad std", "grad std (theory)", "verdict")
 
 
@@ -192,7 +192,8 @@ def table_rows(result: HistogramsResult) -> list[list[Any]]:
             m, p, g = rec["measured"], rec["predicted"], rec["gradient"]
             rows.append([c.init, c.activation, rec["layer"], m["std"], p["std"], m["sample_spread"],
                          p["sample_spread"], m["unit_spread"], _fmt(m["saturated_share"]),
-                         m["zero_share"], m["distinct_units"], g["std"], g["predicted_std"], lv.verdict])
+                         m["zero_share"], m["dead_units"], m["distinct_units"], g["std"], g["predicted_std"],
+                         lv.verdict])
     return rows
 
 
