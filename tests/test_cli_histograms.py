@@ -52,6 +52,14 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert zeros["verdict"]["verdict"] == "symmetric"
 
 
+def test_widths_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["histograms", "--widths", "30,50,20", "--samples", "80", "--inits", "he_normal",
+                          "--activations", "relu", "--json"], capsys)
+    assert code == 0, err
+    layers = json.loads(out)["cases"][0]["layers"]
+    assert [lay["measured"]["distinct_units"] for lay in layers] == [50, 20]
+
+
 def test_repeats_average_single_runs_and_report_sem(capsys: pytest.CaptureFixture[str]) -> None:
     base = ["histograms", *SMALL, "--inits", "he_normal", "--activations", "relu", "--json"]
     singles = []
@@ -98,6 +106,7 @@ def test_depth_study_xavier_vanishes_he_does_not(capsys: pytest.CaptureFixture[s
     (["--depth", "0"], "depth"), (["--width", "-3"], "width"), (["--samples", "0"], "samples"),
     (["--activations", "nope"], "unknown activation"), (["--inits", "bogus"], "unknown initializer"),
     (["--width", "200000", "--samples", "200000"], "GiB"), (["--repeats", "0"], "repeats"),
+    (["--widths", "30"], "--widths"), (["--widths", "30,x"], "--widths"),
 ])
 def test_bad_input_exits_2_with_one_line(args: list[str], needle: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:

@@ -112,3 +112,19 @@ def test_measured_matches_theory_over_20_seeds(init: str, act: str) -> None:
                              for m in runs])
             sem = vals.std(ddof=1) / math.sqrt(SEEDS)
             assert abs(vals.mean() - want) <= max(3 * sem, 0.02 * abs(want)), (i + 1, key, vals.mean(), want)
+
+
+def test_biases_and_unequal_widths_follow_theory() -> None:
+    """Bias variance enters q and the gradient factor carries n_l / n_{l-1} (10 seeds, wide layers)."""
+    seeds = 10
+    runs = [measure("lecun_normal", "tanh", widths=[80, 200, 120, 160], samples=400, rng=s,
+                    bias_init="normal:std=0.3", bins=0) for s in range(seeds)]
+    assert runs[0].sigma_b2[0] == pytest.approx(0.09, rel=0.01)
+    batch = theory.BatchSummary.mean_of([theory.BatchSummary.from_inputs(m.X) for m in runs])
+    pred = theory.predict_layers("tanh", runs[0].sigma_w2, runs[0].sigma_b2, runs[0].widths, batch)
+    for i, p in enumerate(pred):
+        for key, want in (("std", p["activation"]["std"]), ("grad", p["gradient"]["std"])):
+            vals = np.array([m.layers[i].grad["std"] if key == "grad" else m.layers[i].act[key]
+                             for m in runs])
+            sem = vals.std(ddof=1) / math.sqrt(seeds)
+            assert abs(vals.mean() - want) <= max(3 * sem, 0.02 * want), (i + 1, key)

@@ -65,6 +65,7 @@ def text_table(headers: tuple[str, ...], rows: list[list[Any]]) -> str:
 @click.option("--activations", "acts", default=DEFAULT_ACTS, show_default=True)
 @click.option("--depth", default=5, show_default=True, type=int)
 @click.option("--width", default=100, show_default=True, type=int)
+@click.option("--widths", default=None, help="Layer sizes n_0,n_1,...,n_L (overrides --depth/--width).")
 @click.option("--samples", default=1000, show_default=True, type=int)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--repeats", default=1, show_default=True, type=int,
@@ -76,7 +77,8 @@ def text_table(headers: tuple[str, ...], rows: list[list[Any]]) -> str:
 @click.option("--max-depth", default=100, show_default=True, type=int, help="For --depth-study.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write figures, results.json, index.html.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
-def histograms(inits: str, acts: str, depth: int, width: int, samples: int, seed: int, repeats: int,
+def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None, samples: int,
+               seed: int, repeats: int,
                bias_init: str, bins: int, depth_study: bool, max_depth: int, out: str | None,
                as_json: bool) -> None:
     """Per-layer activation and gradient statistics, measured against mean-field theory.
@@ -100,7 +102,9 @@ def histograms(inits: str, acts: str, depth: int, width: int, samples: int, seed
         return
     from .experiments import histograms as exp
 
-    result = exp.run(init_list, act_list, depth, width, samples, seed, repeats, bias_init, bins)
+    sizes = _parse_widths(widths)
+    result = exp.run(init_list, act_list, depth, width, samples, seed, repeats, bias_init, bins,
+                     widths=sizes)
     data = exp.to_json(result)
     if out:
         _write_report(Path(out), result, data)
@@ -115,6 +119,18 @@ def histograms(inits: str, acts: str, depth: int, width: int, samples: int, seed
         click.echo(f"    recommended: {v.recommendation.spec or '-'} ({v.recommendation.reason})")
     if out:
         click.echo(f"\nwrote {Path(out) / 'index.html'}")
+
+
+def _parse_widths(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        sizes = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise InitlabError(f"--widths must be integers n_0,n_1,...,n_L, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise InitlabError(f"--widths needs an input size and at least one layer, all >= 1, got {text!r}")
+    return sizes
 
 
 def _write_report(out: Path, result: Any, data: dict[str, Any]) -> None:

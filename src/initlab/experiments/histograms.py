@@ -95,11 +95,15 @@ def _gaussian_shares(std: float, edges: np.ndarray) -> np.ndarray:
 def run_case(
     init: str, activation: str, depth: int = 5, width: int = 100, samples: int = 1000,
     seed: int = 0, repeats: int = 1, bias_init: str = "zeros", bins: int = 30,
+    widths: list[int] | None = None,
 ) -> Case:
-    """Measure one case over ``repeats`` seeds (``seed``, ``seed + 1``, ...) and predict it."""
+    """Measure one case over ``repeats`` seeds (``seed``, ``seed + 1``, ...) and predict it.
+
+    ``widths`` (``[n_0, ..., n_L]``) overrides ``depth`` and ``width``.
+    """
     runs: list[Measurement] = [
         measure(init, activation, depth, width, samples, rng=seed + r, bias_init=bias_init,
-                bins=bins if r == 0 else 0)
+                bins=bins if r == 0 else 0, widths=widths)
         for r in range(repeats)
     ]
     first = runs[0]
@@ -138,6 +142,7 @@ def run(
     inits: Sequence[str] = INITS, activations: Sequence[str] = ACTIVATIONS, depth: int = 5,
     width: int = 100, samples: int = 1000, seed: int = 0, repeats: int = 1,
     bias_init: str = "zeros", bins: int = 30, progress: bool | None = None,
+    widths: list[int] | None = None,
 ) -> HistogramsResult:
     """Every (init, activation) case, activations outermost (the tutorial's order of figures)."""
     from tqdm import tqdm
@@ -148,9 +153,11 @@ def run(
         raise InitlabError("give at least one initializer and one activation")
     pairs = [(i, a) for a in activations for i in inits]
     bar = tqdm(pairs, desc="histograms", disable=None if progress is None else not progress, leave=False)
-    cases = [run_case(i, a, depth, width, samples, seed, repeats, bias_init, bins) for i, a in bar]
+    cases = [run_case(i, a, depth, width, samples, seed, repeats, bias_init, bins, widths)
+             for i, a in bar]
     config = {"inits": list(inits), "activations": list(activations), "depth": depth, "width": width,
-              "samples": samples, "seed": seed, "repeats": repeats, "bias_init": bias_init}
+              "widths": widths, "samples": samples, "seed": seed, "repeats": repeats,
+              "bias_init": bias_init}
     return HistogramsResult(cases, config)
 
 
