@@ -128,3 +128,11 @@ def test_biases_and_unequal_widths_follow_theory() -> None:
                              for m in runs])
             sem = vals.std(ddof=1) / math.sqrt(seeds)
             assert abs(vals.mean() - want) <= max(3 * sem, 0.02 * want), (i + 1, key)
+
+
+def test_overflow_is_an_error_or_a_truncation() -> None:
+    with pytest.raises(InitlabError, match="overflow"):
+        measure("normal:std=100", "relu", depth=80, width=50, samples=20, rng=0, bins=0)
+    m = measure("normal:std=100", "relu", depth=80, width=50, samples=20, rng=0, bins=0, truncate=True)
+    assert 40 < len(m.layers) < 80 and len(m.sigma_w2) == len(m.layers)
+    assert all(math.isfinite(rec.grad["std"]) for rec in m.layers)

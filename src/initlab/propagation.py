@@ -250,6 +250,7 @@ def measure(
     bias_init: Any = "zeros",
     widths: list[int] | None = None,
     bins: int = 30,
+    truncate: bool = False,
 ) -> Measurement:
     """Push a batch through a fresh network and measure every layer, forward and backward.
 
@@ -266,6 +267,8 @@ def measure(
         ``[n_0, n_1, ..., n_L]`` for networks of unequal widths.
     bins : int
         Histogram bins per layer; 0 skips histograms.
+    truncate : bool
+        If the pre-activations overflow float64, stop at the last finite layer instead of raising.
 
     Returns
     -------
@@ -281,33 +284,64 @@ def measure(
     check_memory(dims, m)
     if X is None:
         X = r.standard_normal((dims[0], m))
-    w_init, b_init = init_mod.get(init), init_mod.get(bias_init)
-    Ws, Hs = [], []
-    A, records = X, []
     work = np.empty((max(dims[1:]), m))
+    records, Ws, Ds = _forward(init, bias_init, act, dims, X, r, work, bins, truncate)
+    dims = dims[: len(records) + 1]
+    _backward(records, Ws, Ds, r, work, bins)
+    sw2 = [init_variance(init, (dims[l], dims[l - 1])) for l in range(1, len(dims))]
+    sb2 = [init_variance(bias_init, (dims[l], 1)) for l in range(1, len(dims))]
+    return Measurement(act.name, list(dims), records, X, sw2, sb2)
+
+
+def _forward(init: Any, bias_init: Any, act: act_mod.Activation, dims: list[int], X: Array, r: Any,
+             work: Array, bins: int, truncate: bool) -> tuple[list[LayerRecord], list[Array], list[Array]]:
+    w_init, b_init = init_mod.get(init), init_mod.get(bias_init)
+    records: list[LayerRecord] = []
+    Ws: list[Array] = []
+    Ds: list[Array] = []  # phi'(H) per layer: all the backward pass needs
+    A = X
     for l in range(1, len(dims)):
         W = np.asarray(w_init((dims[l], dims[l - 1]), r), dtype=np.float64)
         b = np.asarray(b_init((dims[l], 1), r), dtype=np.float64).reshape(-1, 1)
         H = W @ A
         if b.any():
             H += b
+        if not _finite(H):
+            if truncate and records:
+                break
+            raise InitlabError(f"pre-activations of layer {l} exceed {LIMIT:g} (their squares overflow "
+                               "float64); use a smaller weight scale or fewer layers")
         A = act.fn(H)
         w = work[: dims[l]]
         records.append(LayerRecord(l, layer_stats(H, None, w), layer_stats(A, act.limits, w), {},
                                    _hist(A, act.limits, bins) if bins else None))
         Ws.append(W)
-        Hs.append(act.deriv(H, A))  # keep only phi'(H) for the backward pass
-    G = r.standard_normal(A.shape)
-    for l in range(len(dims) - 1, 0, -1):
+        Ds.append(act.deriv(H, A))
+    return records, Ws, Ds
+
+
+def _backward(records: list[LayerRecord], Ws: list[Array], Ds: list[Array], r: Any, work: Array,
+              bins: int) -> None:
+    G = r.standard_normal((Ws[-1].shape[0], work.shape[1]))  # dL/dA_L for L = sum(R * A_L)
+    for l in range(len(records), 0, -1):
+        if not _finite(G):
+            raise InitlabError(f"gradients at layer {l} exceed {LIMIT:g} (their squares overflow "
+                               "float64); use a smaller weight scale or fewer layers")
         rec = records[l - 1]
-        rec.grad = layer_stats(G, None, work[: dims[l]])
+        rec.grad = layer_stats(G, None, work[: G.shape[0]])
         rec.grad_hist = _hist(G, None, bins) if bins else None
         if l > 1:
-            G = Ws[l - 1].T @ (G * Hs[l - 1])
-        Hs[l - 1] = np.empty(0)  # free as we go
-    sw2 = [init_variance(init, (dims[l], dims[l - 1])) for l in range(1, len(dims))]
-    sb2 = [init_variance(bias_init, (dims[l], 1)) for l in range(1, len(dims))]
-    return Measurement(act.name, list(dims), records, X, sw2, sb2)
+            G = Ws[l - 1].T @ (G * Ds[l - 1])
+        Ds[l - 1] = np.empty(0)  # free as we go
+
+
+LIMIT = 1e150  # beyond this, squares and sums of squares over a layer overflow float64
+
+
+def _finite(A: Array) -> bool:
+    """True when every entry is finite and below ``LIMIT`` in size (two read passes, no temporary)."""
+    hi, lo = float(A.max()), float(A.min())
+    return bool(-LIMIT < lo and hi < LIMIT)
 
 
 def _dims(depth: int, width: int, samples: int, X: Array | None, widths: list[int] | None) -> list[int]:

@@ -257,7 +257,8 @@ def depth_case(
     seed: int = 0, bias_init: str = "zeros",
 ) -> DepthCase:
     """Measure and predict the activation and gradient scales of one deep network."""
-    m = measure(init, activation, max_depth, width, samples, rng=seed, bias_init=bias_init, bins=0)
+    m = measure(init, activation, max_depth, width, samples, rng=seed, bias_init=bias_init, bins=0,
+                truncate=True)
     x_rms = float(np.sqrt(np.mean(m.X**2)))
     act = [diag_mod.rms(r.act) / x_rms for r in m.layers]
     ms = [diag_mod.rms(r.grad) ** 2 for r in m.layers]
