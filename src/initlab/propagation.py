@@ -341,7 +341,7 @@ LIMIT = 1e150  # beyond this, squares and sums of squares over a layer overflow 
 def _finite(A: Array) -> bool:
     """True when every entry is finite and below ``LIMIT`` in size (two read passes, no temporary)."""
     hi, lo = float(A.max()), float(A.min())
-    return bool(-LIMIT < lo and hi < LIMIT)
+    return bool(lo > -LIMIT and hi < LIMIT)
 
 
 def _dims(depth: int, width: int, samples: int, X: Array | None, widths: list[int] | None) -> list[int]:
