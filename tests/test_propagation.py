@@ -67,6 +67,20 @@ def test_init_variance_of_named_schemes() -> None:
     assert init_variance("zeros", (10, 10)) == 0.0
 
 
+def test_init_variance_is_exact_when_the_scheme_describes_its_law() -> None:
+    class Law:
+        mean, std = 0.0, math.sqrt(2.0 / 64)
+
+    class Described:
+        def __call__(self, shape: tuple[int, int], rng: object = None) -> np.ndarray:
+            return np.random.default_rng(0).standard_normal(shape) * Law.std
+
+        def describe(self, shape: tuple[int, int]) -> Law:
+            return Law()
+
+    assert init_variance(Described(), (32, 64)) == pytest.approx(2.0, rel=1e-15)
+
+
 @pytest.mark.parametrize("kw", [{"depth": 0}, {"width": 0}, {"samples": 0}, {"depth": 2.5}])
 def test_bad_sizes_raise(kw: dict) -> None:
     with pytest.raises(InitlabError):

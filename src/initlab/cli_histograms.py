@@ -149,17 +149,21 @@ def _write_report(out: Path, result: Any, data: dict[str, Any]) -> None:
             images.append(Image(f"{kind} histograms, {act}", png=png, id=f"{kind}-{_name(act)}"))
     atomic_write_text(out / "results.json", json.dumps(data, indent=1, allow_nan=False))
     rows = exp.table_rows(result)
-    verdicts = [[c.init, c.activation, c.verdict.verdict, c.verdict.summary,
-                 c.verdict.recommendation.spec or "-", c.verdict.recommendation.reason]
-                for c in result.cases]
+    verdicts = [[c.init, c.activation, c.verdict.verdict, _fmt(c.verdict.theory.get("chi_1")),
+                 c.verdict.theory.get("phase", "-"), _fmt(c.verdict.theory.get("xi_c")),
+                 c.verdict.summary, c.verdict.recommendation.spec or "-",
+                 c.verdict.recommendation.reason] for c in result.cases]
     sections = [
         Section("Per-layer statistics", paragraphs=[
             ("Measured on the first seed's network (averaged over seeds with --repeats) beside the "
             "mean-field prediction for the same input batch. Spreads: across-sample = sqrt(mean over "
             "units of each unit's variance over inputs); across-unit = std of the unit means.")],
             tables=[Table(list(exp.TABLE_HEADERS), rows, fmt="{:.4g}")]),
-        Section("Verdicts", tables=[Table(["init", "activation", "verdict", "why", "recommended",
-                                           "because"], verdicts)]),
+        Section("Verdicts", paragraphs=[
+            "chi_1, phase and xi_c are the mean-field values at the hidden layers' (sigma_w2, "
+            "sigma_b2); '-' where infinite or undefined (see docs/theory.md)."],
+            tables=[Table(["init", "activation", "verdict", "chi_1", "phase", "xi_c", "why",
+                           "recommended", "because"], verdicts)]),
         Section("Histograms", images=images),
     ]
     write_html(out / "index.html", "initlab histograms", sections, meta=result.config)

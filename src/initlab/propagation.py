@@ -201,15 +201,30 @@ def check_memory(widths: list[int], samples: int, share: float = MEMORY_SHARE) -
 
 
 def init_variance(init: Any, shape: tuple[int, int], draws: int = 2**20) -> float:
-    """``fan_in * E[W^2]`` of an initializer at ``shape`` (out, in), from about ``draws`` values.
+    """``fan_in * E[W^2]`` of an initializer at ``shape`` (out, in).
 
-    Drawn from a fixed private seed so predictions are reproducible; the relative error is about
-    ``sqrt(2 / draws)`` (0.14%) for Gaussian weights and 0 for constant ones. A bias shape
-    ``(n, 1)`` is drawn as one tall ``(draws, 1)`` column (same fan-in of 1).
+    Exact when the initializer describes its law (``init.describe(shape)`` with ``mean`` and
+    ``std``, as :class:`initlab.init_base.Scheme` does): He gives exactly 2, so the theory sees the
+    edge of chaos. Otherwise estimated from about ``draws`` values from a fixed private seed (relative
+    error about ``sqrt(2 / draws)``, 0.14%). A bias shape ``(n, 1)`` is drawn as one tall column.
     """
     if isinstance(init, str):
         return _init_variance_cached(init, shape, draws)
     return _init_variance(init, shape, draws)
+
+
+def _described_variance(w_init: Any, shape: tuple[int, int]) -> float | None:
+    describe = getattr(w_init, "describe", None)
+    if describe is None:
+        return None
+    try:
+        law = describe(shape)
+        mean, std = float(law.mean), float(law.std)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        return None
+    return shape[1] * (mean * mean + std * std)
 
 
 @functools.lru_cache(maxsize=256)
@@ -219,6 +234,9 @@ def _init_variance_cached(init: str, shape: tuple[int, int], draws: int) -> floa
 
 def _init_variance(init: Any, shape: tuple[int, int], draws: int) -> float:
     w_init = init_mod.get(init)
+    exact = _described_variance(w_init, shape)
+    if exact is not None:
+        return exact
     r = np.random.default_rng(0xC0FFEE)
     if shape[1] == 1:
         return float(np.mean(np.asarray(w_init((draws, 1), r), dtype=np.float64) ** 2))
