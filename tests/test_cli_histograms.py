@@ -88,10 +88,13 @@ def test_out_writes_figures_and_self_contained_html(tmp_path: Path,
     assert json.loads((tmp_path / "results.json").read_text())["cases"]
 
 
-def test_depth_study_xavier_vanishes_he_does_not(capsys: pytest.CaptureFixture[str]) -> None:
+def test_depth_study_xavier_vanishes_he_does_not(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["histograms", "--depth-study", "--max-depth", "40", "--samples", "200",
-                          "--json"], capsys)
+                          "--json", "--out", str(tmp_path)], capsys)
     assert code == 0, err
+    assert (tmp_path / "depth_study.png").stat().st_size > 1000
+    assert json.loads((tmp_path / "depth_study.json").read_text()) == json.loads(out)
     cases = {c["init"]: c for c in json.loads(out)["depth_study"]["cases"]}
     # Var(W) = 1/fan_in halves ReLU's second moment per layer: the RMS ratio is 2^(-l/2), which
     # first drops below 1e-3 at l = 20.
