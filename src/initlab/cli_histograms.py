@@ -160,8 +160,8 @@ def _write_report(out: Path, result: Any, data: dict[str, Any]) -> None:
             "units of each unit's variance over inputs); across-unit = std of the unit means.")],
             tables=[Table(list(exp.TABLE_HEADERS), rows, fmt="{:.4g}")]),
         Section("Verdicts", paragraphs=[
-            "chi_1, phase and xi_c are the mean-field values at the hidden layers' (sigma_w2, "
-            "sigma_b2); '-' where infinite or undefined (see docs/theory.md)."],
+            ("chi_1, phase and xi_c are the mean-field values at the hidden layers' (sigma_w2, "
+            "sigma_b2); '-' where infinite or undefined (see docs/theory.md).")],
             tables=[Table(["init", "activation", "verdict", "chi_1", "phase", "xi_c", "why",
                            "recommended", "because"], verdicts)]),
         Section("Histograms", images=images),
