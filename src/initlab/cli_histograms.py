@@ -89,9 +89,10 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
     """
     from .errors import check_positive_int
 
-    for value, name in ((depth, "depth"), (width, "width"), (samples, "samples"),
-                        (repeats, "repeats"), (max_depth, "max-depth")):
+    for value, name in ((depth, "depth"), (width, "width"), (repeats, "repeats"),
+                        (max_depth, "max-depth")):
         check_positive_int(value, name)
+    check_positive_int(samples, "samples (two or more, to see how outputs vary with the input)", 2)
     check_positive_int(seed, "seed", minimum=0)
     init_list = split_specs(inits if not depth_study or inits != DEFAULT_INITS
                             else "glorot_normal,he_normal", "--inits")

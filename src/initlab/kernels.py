@@ -91,6 +91,9 @@ def expect2(f: Callable[[Array, Array], Array], qa: float, qb: float, omc: float
     return float(np.sum(w1 * np.sum(w2 * vals, axis=1)))
 
 
+_THRESHOLDS: dict[tuple[str, tuple[tuple[str, float], ...]], tuple[float, float]] = {}
+
+
 @dataclass(frozen=True)
 class Kernel:
     """Gaussian moments of one activation, by adaptive composite quadrature.
@@ -159,9 +162,15 @@ class Kernel:
         """Pre-activations ``(h_lo, h_hi)`` beyond which the output is within 0.01 of an asymptote."""
         if self.act.limits is None:
             return None
+        key = (self.act.name, tuple(sorted(self.act.params.items())))
+        if key not in _THRESHOLDS:
+            _THRESHOLDS[key] = self._solve_thresholds(self.act.limits)
+        return _THRESHOLDS[key]
+
+    def _solve_thresholds(self, limits: tuple[float, float]) -> tuple[float, float]:
         from scipy.optimize import brentq
 
-        lo, hi = self.act.limits
+        lo, hi = limits
 
         def level(t: float) -> float:
             return float(brentq(lambda h: float(self.phi(np.array([h]))[0]) - t, -60.0, 60.0, xtol=1e-14))
