@@ -78,9 +78,12 @@ def plot_decision_boundary(spec: Any, params: Mapping[str, Array], X: Array, Y: 
     grid = np.vstack([gx.ravel(), gy.ravel()])
     with np.errstate(over="ignore"):
         z = network.predict(spec, dict(params), grid).reshape(gx.shape)
-    ax.contourf(gx, gy, z, alpha=0.35, cmap="coolwarm", levels=np.arange(z.max() + 2) - 0.5)
+    top = max(1, Y.shape[0] - 1)  # highest class index: 1 for a sigmoid head
+    ax.contourf(gx, gy, z, alpha=0.35, cmap="coolwarm", levels=np.arange(top + 2) - 0.5,
+                vmin=0, vmax=top)
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
-    ax.scatter(X[0], X[1], c=labels, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3)
+    ax.scatter(X[0], X[1], c=labels, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3,
+               vmin=0, vmax=top)
     ax.set_title(title, fontsize="medium")
     ax.set_xticks([])
     ax.set_yticks([])

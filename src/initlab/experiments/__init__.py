@@ -1,0 +1,1 @@
+"""Experiments: pure functions that train and measure, returning Result objects (data only)."""
