@@ -133,13 +133,13 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk, for one).
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
         except sqlite3.Error as e:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
             raise InitlabError(f"cannot write store {str(self.path)!r}: {e}; nothing was "
                                "stored from this batch") from None
 

@@ -77,7 +77,7 @@ def _dask(todo: Sequence[Chunk], engine: str, client: Any) -> Iterator[tuple[Chu
 
     futures = client.map(_task, todo, engine=engine, pure=False)
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             yield fut.result()
     finally:
         client.cancel(futures)
@@ -89,7 +89,8 @@ def connect(scheduler: Any, timeout: float = 10.0) -> Any:
     Raises
     ------
     InitlabError
-        If dask.distributed is missing, or the scheduler does not answer within ``timeout`` s.
+        If dask.distributed is missing, the address is malformed, or the scheduler does not
+        answer within ``timeout`` seconds.
     """
     if not isinstance(scheduler, str):
         return scheduler
@@ -98,12 +99,28 @@ def connect(scheduler: Any, timeout: float = 10.0) -> Any:
         from distributed import Client
     except ImportError:
         raise InitlabError("--scheduler needs dask.distributed: pip install 'initlab[dask]'") from None
+    fail = f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s"
     try:
+        _probe(scheduler, timeout)
         return Client(scheduler, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as e:
-        raise InitlabError(
-            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
-            f"({type(e).__name__}: {e}); nothing was run or written") from None
+    except Exception as e:
+        raise InitlabError(f"{fail} ({type(e).__name__}: {e}); nothing was run or written") from None
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Open and close a plain TCP connection first: a dead address fails fast and cleanly.
+
+    (A ``Client`` that fails to connect tries to close itself again when garbage-collected,
+    which can hang for another 20 s; this check avoids building one for a dead address.)
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    protocol, location = parse_address(address)
+    if protocol in ("tcp", "tls"):
+        host, port = parse_host_port(location)
+        socket.create_connection((host, port), timeout=timeout).close()
 
 
 def run_sweep(
@@ -135,6 +152,18 @@ def run_sweep(
     workers = check_positive_int(workers, "workers")
     chunk_size = check_positive_int(chunk_size, "chunk size")
     client = connect(scheduler, connect_timeout) if scheduler is not None else None
+    try:
+        computed, already, executor, t0 = _run(spec, store_path, workers, client, chunk_size,
+                                               engine, progress)
+    finally:
+        if client is not None and isinstance(scheduler, str):
+            client.close()
+    return SweepOutcome(spec.name, str(store_path), len(spec), already, computed,
+                        time.perf_counter() - t0, executor)
+
+
+def _run(spec: SweepSpec, store_path: str | Path, workers: int, client: Any, chunk_size: int,
+         engine: str, progress: bool | None) -> tuple[int, int, str, float]:
     from .store import open_store
 
     t0 = time.perf_counter()
@@ -155,8 +184,7 @@ def run_sweep(
         else:
             results, executor = _sequential(todo, engine), "in process"
         computed = _drain(store, results, len(runs), already, spec.name, progress)
-    return SweepOutcome(spec.name, str(store_path), len(runs), already, computed,
-                        time.perf_counter() - t0, executor)
+    return computed, already, executor, t0
 
 
 def _drain(store: Any, results: Iterator[tuple[Chunk, Results]], total: int, already: int,
