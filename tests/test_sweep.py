@@ -257,3 +257,10 @@ def test_open_store_refuses_newer_schema(tmp_path):
     con.close()
     with pytest.raises(InitlabError, match="schema version 99, newer"):
         open_store(db)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "examples").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_examples_are_valid_specs(path):
+    spec = load_spec(path)
+    assert len(spec.runs()) == len(spec) > 0

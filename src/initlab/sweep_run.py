@@ -138,14 +138,21 @@ def init_params(config: RunConfig, spec: Any, X: Array) -> dict[str, Array]:
 
 
 def _lsuv_params(spec: Any, X: Array, rng: np.random.Generator, options: dict[str, Any]) -> Any:
+    """``initlab.lsuv.lsuv(spec, None, X, rng=..., **options)``: orthonormal start, then LSUV."""
+    lsuv_fn = _lsuv_function()
     try:
-        from . import lsuv as lsuv_mod
+        params, _records = lsuv_fn(spec, None, X, rng=rng, **options)
+    except TypeError as e:
+        raise InitlabError(f"bad parameters for initializer 'lsuv': {e}") from None
+    return {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+
+
+def _lsuv_function() -> Any:
+    try:
+        from .lsuv import lsuv
     except ImportError:
         raise InitlabError("initializer 'lsuv' needs initlab.lsuv, which this build lacks") from None
-    out = lsuv_mod.lsuv(spec, X, rng=rng, **options)
-    # lsuv returns (params, per-layer record) or an object carrying .params
-    params = out[0] if isinstance(out, tuple) else getattr(out, "params", out)
-    return {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    return lsuv
 
 
 def check_init(init: str) -> None:
@@ -155,10 +162,7 @@ def check_init(init: str) -> None:
 
     name, _ = split_spec(init)
     if name.lower() == "lsuv":
-        try:
-            from . import lsuv  # noqa: F401
-        except ImportError:
-            raise InitlabError("initializer 'lsuv' needs initlab.lsuv, which this build lacks") from None
+        _lsuv_function()
         return
     initializers.get(init)
 
