@@ -65,6 +65,7 @@ def _load() -> int:
 
 def tutorial_seconds_per_model(iterations: int) -> float:
     import numpy as np
+
     import tutorial_reference as tut
 
     X, Y, _, _ = tut.load_dataset()

@@ -54,8 +54,8 @@ def render(page: Path, tmp_path: Path) -> tuple[dict, str]:
          "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900", "--dump-dom",
          probe.as_uri()],
-        capture_output=True, text=True, timeout=90)
-    found = re.search(r'<pre id="initlab-verdict">(.*?)</pre>', proc.stdout, re.S)
+        check=False, capture_output=True, text=True, timeout=90)
+    found = re.search(r'<pre id="initlab-verdict">(.*?)</pre>', proc.stdout, re.DOTALL)
     assert found, f"no verdict in chromium's DOM dump; stderr:\n{proc.stderr[-2000:]}"
     text = found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
     return json.loads(text.replace("&amp;", "&")), proc.stderr

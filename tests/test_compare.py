@@ -42,8 +42,8 @@ def test_each_run_matches_an_independent_training_with_its_seed(result):
         p0 = network.init_params(spec, "he_normal", rng=rng)
         h = train.train(spec, p0, data.train_X, data.train_Y, num_iterations=ITERS,
                         record_every=50, engine="numpy")
-        got = [r for c, r in zip(result.configs, result.results, strict=True)
-               if c.init == "he_normal" and c.seed == seed][0]
+        got = next(r for c, r in zip(result.configs, result.results, strict=True)
+                   if c.init == "he_normal" and c.seed == seed)
         np.testing.assert_allclose(got["arrays"]["costs"], h.costs, rtol=1e-9)
         acc = network.accuracy(spec, h.params, data.test_X, data.test_Y)
         assert got["test_accuracy"] == pytest.approx(acc, abs=1e-12)

@@ -68,7 +68,7 @@ def test_bad_input_names_the_value():
         stats.bootstrap_ci([1.0, float("nan")])
     with pytest.raises(InitlabError, match="level"):
         stats.bootstrap_ci([1.0, 2.0], level=1.5)
-    with pytest.raises(InitlabError, match="bootstrap method.*bca, percentile"):
+    with pytest.raises(InitlabError, match=r"bootstrap method.*bca, percentile"):
         stats.bootstrap_ci([1.0, 2.0], method="t")
 
 

@@ -16,6 +16,9 @@ from initlab.errors import InitlabError
 from initlab.store import APPLICATION_ID, SCHEMA_VERSION, open_store
 from initlab.sweep_run import RunConfig
 
+HOLD = ("import time; from initlab.store import open_store; s = open_store({db!r}); "
+        "s.lock(); print('locked', flush=True); time.sleep(60)")
+
 
 def fake_result(config: RunConfig, n: int = 5) -> dict:
     r = np.random.default_rng(config.seed)
@@ -57,7 +60,7 @@ def test_a_failed_write_stores_nothing_of_the_batch(tmp_path):
         pages = st._conn.execute("PRAGMA page_count").fetchone()[0]
         st._conn.execute(f"PRAGMA max_page_count = {pages + 1}")  # a disk that is all but full
         big = {c: {**fake_result(c), "arrays": {"x": np.zeros(5000)}} for c in cs[1:]}
-        with pytest.raises(InitlabError, match="cannot write store.*full.*nothing was stored"):
+        with pytest.raises(InitlabError, match=r"cannot write store.*full.*nothing was stored"):
             st.add(big.items())
         assert st.run_ids() == {cs[0].run_id}
         n_arrays = st._conn.execute("SELECT count(*) FROM arrays").fetchone()[0]
@@ -108,9 +111,7 @@ def test_second_writer_is_refused_until_the_first_dies_even_by_kill_9(tmp_path):
     db = tmp_path / "s.db"
     open_store(db, create=True).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from initlab.store import open_store; "
-         f"s = open_store({str(db)!r}); s.lock(); print('locked', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", HOLD.format(db=str(db))],
         env={**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..", "src")},
         stdout=subprocess.PIPE, text=True)
     try:

@@ -142,7 +142,7 @@ def test_a_run_gives_the_same_result_alone_or_in_any_chunk():
 def test_chunks_depend_on_the_grid_not_its_order():
     runs = load_spec_runs()
     shuffled = [runs[i] for i in np.random.default_rng(0).permutation(len(runs))]
-    ids = lambda cs: [[r.run_id for r in c] for c in cs]  # noqa: E731
+    ids = lambda cs: [[r.run_id for r in c] for c in cs]
     assert ids(chunks(runs, 5)) == ids(chunks(shuffled, 5))
     assert all(len({r.group_key for r in c}) == 1 for c in chunks(runs, 5))
 

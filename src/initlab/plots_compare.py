@@ -44,7 +44,7 @@ def plot_cost_bands(curves: Mapping[str, tuple[Array, Array]], ax: Any = None,
         ax.fill_between(its, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("cost (median, %g-%g%% band)" % band)
+    ax.set_ylabel(f"cost (median, {band[0]:g}-{band[1]:g}% band)")
     ax.legend(fontsize="small")
     return ax
 

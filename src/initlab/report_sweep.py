@@ -25,6 +25,8 @@ CSV_COLUMNS = ("run_id", "dataset", "init", "activation", "depth", "width", "opt
                "learning_rate", "seed", "status", "final_cost", "train_accuracy", "test_accuracy",
                "steps_to_threshold", "seconds", "engine", "num_iterations", "record_every",
                "threshold", "base_seed")
+FAILURE_RULE = ("A run diverged if its cost or parameters became non-finite; it stalled at "
+                "chance if its train accuracy stayed within 5 points of the majority class share.")
 #: The HTML run table stops here; the CSV export has every run.
 MAX_HTML_ROWS = 500
 
@@ -102,11 +104,13 @@ class SweepReport:
             for j, metric in enumerate(("test_accuracy", "final_cost")):
                 pc.plot_against(self.points(metric, axis), axis, metric, ax=axes[i, j])
         pct = round(100 * self.level)
-        figs["depth_width"] = (f"Test accuracy and final cost against depth and width per "
-                               f"initialization: mean over runs with its {pct}% bootstrap CI", fig)
+        caption = (f"Test accuracy and final cost against depth and width per initialization: "
+                   f"mean over runs with its {pct}% bootstrap CI")
+        figs["depth_width"] = (caption, fig)
         fmap = pc.plot_failure_map(self.failure_cells())
-        figs["failure_map"] = ("Failure map: majority status per (init / activation, depth); "
-                               "colour strength is its share", fmap.figure)
+        caption = ("Failure map: majority status per (init / activation, depth); colour "
+                   "strength is its share")
+        figs["failure_map"] = (caption, fmap.figure)
         return figs
 
     def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
@@ -123,10 +127,8 @@ class SweepReport:
         return [
             Section("Summary", [f"{len(self.runs)} runs in {self.store}."], [summary], id="summary"),
             Section("Against depth and width", images=[images["depth_width"]], id="depth-width"),
-            Section("Failure map", ["A run diverged if its cost or parameters became non-finite; "
-                                    "it stalled at chance if its train accuracy stayed within 5 "
-                                    "points of the majority class share."],
-                    images=[images["failure_map"]], id="failure-map"),
+            Section("Failure map", [FAILURE_RULE], images=[images["failure_map"]],
+                    id="failure-map"),
             Section("Runs", [note], [Table(CSV_COLUMNS, rows[:MAX_HTML_ROWS])], id="runs"),
             Section("Sweep specs", code=specs, id="specs"),
         ]

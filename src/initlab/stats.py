@@ -41,7 +41,7 @@ class Summary:
         return {k: _finite_or_none(v) for k, v in vars(self).items()}
 
 
-def _finite_or_none(v: float | int) -> float | int | None:
+def _finite_or_none(v: float) -> float | int | None:
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
@@ -50,6 +50,14 @@ def _sample(x: ArrayLike, what: str = "sample") -> Array:
     if a.size and not np.all(np.isfinite(a)):
         raise InitlabError(f"{what} contains NaN or infinite values")
     return a
+
+
+def _generator(rng: RNGLike) -> np.random.Generator:
+    """A ``Generator`` (resampling needs ``integers`` and ``permuted``); seeds are accepted."""
+    r = as_rng(rng)
+    if isinstance(r, np.random.Generator):
+        return r
+    return np.random.default_rng(int(r.randint(2**31)))
 
 
 def _check_level(level: float) -> float:
@@ -95,7 +103,7 @@ def bootstrap_ci(
         return math.nan, math.nan
     if np.ptp(a) == 0:
         return float(a[0]), float(a[0])
-    r = as_rng(rng)
+    r = _generator(rng)
     boot = a[r.integers(0, a.size, size=(n_boot, a.size))].mean(axis=1)
     alpha = (1 - level) / 2
     q = np.array([alpha, 1 - alpha])
@@ -144,7 +152,7 @@ def permutation_test(a: ArrayLike, b: ArrayLike, n_perm: int = 10_000, rng: RNGL
     n_perm = check_positive_int(n_perm, "number of permutations", minimum=100)
     pooled = np.concatenate([x, y])
     observed = abs(x.mean() - y.mean())
-    perms = as_rng(rng).permuted(np.broadcast_to(pooled, (n_perm, pooled.size)), axis=1)
+    perms = _generator(rng).permuted(np.broadcast_to(pooled, (n_perm, pooled.size)), axis=1)
     diffs = np.abs(perms[:, : x.size].mean(axis=1) - perms[:, x.size :].mean(axis=1))
     # Equal differences computed in another summation order can differ in the last bits.
     tol = 1e-12 * max(1.0, float(np.abs(pooled).max()))
@@ -174,8 +182,8 @@ def pairwise_tests(
         ``p_value``, ``p_adjusted`` and ``significant`` (``p_adjusted < alpha``).
     """
     _check_level(alpha)
-    r = as_rng(rng)
-    rows = []
+    r = _generator(rng)
+    rows: list[dict[str, Any]] = []
     for name_a, name_b in itertools.combinations(groups, 2):
         xa, xb = _sample(groups[name_a]), _sample(groups[name_b])
         diff = float(xa.mean() - xb.mean())

@@ -77,7 +77,7 @@ def _dask(todo: Sequence[Chunk], engine: str, client: Any) -> Iterator[tuple[Chu
 
     futures = client.map(_task, todo, engine=engine, pure=False)
     try:
-        for fut in as_completed(futures, loop=client.loop):
+        for fut in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
             yield fut.result()
     finally:
         client.cancel(futures)
@@ -102,8 +102,9 @@ def connect(scheduler: Any, timeout: float = 10.0) -> Any:
     fail = f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s"
     try:
         _probe(scheduler, timeout)
-        return Client(scheduler, timeout=timeout, set_as_default=False)
-    except Exception as e:
+        return Client(scheduler, timeout=timeout,  # type: ignore[no-untyped-call]
+                      set_as_default=False)
+    except Exception as e:  # noqa: BLE001 - a dead or foreign peer fails in many ways
         raise InitlabError(f"{fail} ({type(e).__name__}: {e}); nothing was run or written") from None
 
 

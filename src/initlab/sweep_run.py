@@ -133,8 +133,10 @@ def init_params(config: RunConfig, spec: Any, X: Array) -> dict[str, Array]:
 
     name, options = split_spec(config.init)
     if name.lower() == "lsuv":
-        return _lsuv_params(spec, X, run_rng(config), options)
-    return network.init_params(spec, weight_init=config.init, rng=run_rng(config))
+        return _lsuv_params(spec, X, run_rng(config), options)  # type: ignore[no-any-return]
+    params: dict[str, Array] = network.init_params(spec, weight_init=config.init,
+                                                   rng=run_rng(config))
+    return params
 
 
 def _lsuv_params(spec: Any, X: Array, rng: np.random.Generator, options: dict[str, Any]) -> Any:
@@ -186,7 +188,7 @@ def chunks(configs: Iterable[RunConfig], size: int) -> list[list[RunConfig]]:
     groups: dict[tuple[Any, ...], list[RunConfig]] = {}
     for c in sorted(configs, key=lambda c: c.run_id):
         groups.setdefault(c.group_key, []).append(c)
-    out = []
+    out: list[list[RunConfig]] = []
     for key in sorted(groups, key=repr):
         runs = groups[key]
         out.extend(runs[i : i + size] for i in range(0, len(runs), size))

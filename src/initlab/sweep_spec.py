@@ -141,7 +141,7 @@ def _optimizer(value: str) -> None:
     from .params import split_spec
 
     name, options = split_spec(value)
-    optim.get(name, 0.01, **options)  # type: ignore[arg-type]
+    optim.get(name, 0.01, **options)
 
 
 def _lookup_in(module: str) -> Callable[[str], Any]:

@@ -116,8 +116,9 @@ class CompareResult:
                 if "params" in r:
                     pc.plot_decision_boundary(spec, r["params"], data.train_X, data.train_Y,
                                               ax=ax, title=f"{init} (seed {c.seed})")
-            figs["boundaries"] = ("Decision boundaries of the median-cost seed of each "
-                                  "initialization, on the training set", fig)
+            caption = ("Decision boundaries of the median-cost seed of each initialization, "
+                       "on the training set")
+            figs["boundaries"] = (caption, fig)
         return figs
 
     def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
@@ -134,17 +135,17 @@ class CompareResult:
                        caption=m.replace("_", " "))
                  for m, rows_ in self.pairwise.items()]
         c0 = self.configs[0]
+        about = (f"{len(self.configs)} runs: {len(self.inits)} initializations x "
+                 f"{len(self.configs) // max(1, len(self.inits))} seeds on {c0.dataset}, hidden "
+                 f"layers {list(c0.hidden)}, {c0.activation}, {c0.optimizer} "
+                 f"lr={c0.learning_rate}, {c0.num_iterations} steps. Steps to cost <= "
+                 f"{c0.threshold}: runs that never get there count at the step budget.")
+        how = ("Two-sided permutation tests of the difference in means, Holm-corrected over "
+               "the pairs of each metric.")
         return [
-            Section("Summary", [f"{len(self.configs)} runs: {len(self.inits)} initializations x "
-                                f"{len(self.configs) // max(1, len(self.inits))} seeds on "
-                                f"{c0.dataset}, hidden layers {list(c0.hidden)}, {c0.activation}, "
-                                f"{c0.optimizer} lr={c0.learning_rate}, {c0.num_iterations} "
-                                f"steps. Steps to cost <= {c0.threshold}: runs that never get "
-                                "there count at the step budget."],
-                    [Table(head, rows, "Per initialization")], images, id="summary"),
-            Section("Pairwise tests", ["Two-sided permutation tests of the difference in means, "
-                                       "Holm-corrected over the pairs of each metric."],
-                    tests, id="pairwise"),
+            Section("Summary", [about], [Table(head, rows, "Per initialization")], images,
+                    id="summary"),
+            Section("Pairwise tests", [how], tests, id="pairwise"),
         ]
 
     def _repr_html_(self) -> str:
