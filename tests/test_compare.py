@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
 from initlab import datasets, network, train
-from initlab.cli import main
 from initlab.experiments.compare import METRICS, compare
+from test_report_sweep import Page
+from test_sweep import cli
 
 SEEDS, ITERS = 6, 300
 
@@ -75,18 +75,9 @@ def test_json_has_the_documented_shape(result):
             assert {"mean", "ci_low", "ci_high"} <= set(e[m])
 
 
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def test_html_is_self_contained_with_every_figure(result, tmp_path):
     page = result.write(tmp_path / "out")
-    p = _Page()
+    p = Page()
     p.feed(page.read_text())
     imgs = [a for t, a in p.tags if t == "img"]
     assert len(imgs) == 3 == len(list((tmp_path / "out").glob("*.png")))
@@ -96,25 +87,15 @@ def test_html_is_self_contained_with_every_figure(result, tmp_path):
     assert "<table" in result._repr_html_()
 
 
-def _cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_json_and_errors(capsys):
-    code, out, err = _cli(["compare", "--inits", "he_normal,lecun_normal", "--seeds", "3",
+    code, out, err = cli(["compare", "--inits", "he_normal,lecun_normal", "--seeds", "3",
                            "--iterations", "30", "--record-every", "10", "--json"], capsys)
     assert code == 0, err
     d = json.loads(out)
     assert [e["init"] for e in d["inits"]] == ["he_normal", "lecun_normal"]
-    code, _, err = _cli(["compare", "--inits", "he_normal,bogus", "--seeds", "2"], capsys)
+    code, _, err = cli(["compare", "--inits", "he_normal,bogus", "--seeds", "2"], capsys)
     assert code == 2 and "unknown initializer 'bogus'" in err and "he_normal" in err
-    code, _, err = _cli(["compare", "--layers", "3,10,1", "--seeds", "2"], capsys)
+    code, _, err = cli(["compare", "--layers", "3,10,1", "--seeds", "2"], capsys)
     assert code == 2 and "needs 2 inputs" in err
-    code, _, err = _cli(["compare", "--seeds", "0"], capsys)
+    code, _, err = cli(["compare", "--seeds", "0"], capsys)
     assert code == 2 and "seeds" in err

@@ -95,7 +95,9 @@ def test_csv_export_round_trips_the_store(store, tmp_path, capsys):
         assert int(row["num_iterations"]) == 100
 
 
-class _Page(HTMLParser):
+class Page(HTMLParser):
+    """Start tags with their attributes, in document order."""
+
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict]] = []
@@ -111,7 +113,7 @@ def test_report_cli_writes_a_self_contained_page(store, tmp_path, capsys):
     except SystemExit as e:
         assert not e.code
     html = (tmp_path / "rep" / "index.html").read_text()
-    p = _Page()
+    p = Page()
     p.feed(html)
     ids = [a.get("id") for t, a in p.tags if t == "section"]
     assert ids == ["summary", "depth-width", "failure-map", "runs", "specs"]
