@@ -56,8 +56,21 @@ class SweepOutcome:
         return render_html(f"sweep {self.name}", [Section("Sweep", tables=[Table(["", ""], rows)])])
 
 
-def _task(chunk: Chunk, engine: str) -> tuple[Chunk, Results]:
-    return chunk, train_chunk(chunk, engine=engine)
+def _task(chunk: Chunk, engine: str, threads: int | None = None) -> tuple[Chunk, Results]:
+    if threads is None:
+        return chunk, train_chunk(chunk, engine=engine)
+    # N processes on N cores: keep each one's BLAS and numba threads to its share, or the
+    # batched engine's threads in every worker fight for the same cores.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads):
+        try:
+            import numba
+
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        except ImportError:
+            pass
+        return chunk, train_chunk(chunk, engine=engine)
 
 
 def _sequential(todo: Sequence[Chunk], engine: str) -> Iterator[tuple[Chunk, Results]]:
@@ -68,8 +81,11 @@ def _sequential(todo: Sequence[Chunk], engine: str) -> Iterator[tuple[Chunk, Res
 def _local(todo: Sequence[Chunk], engine: str, workers: int) -> Iterator[tuple[Chunk, Results]]:
     from joblib import Parallel, delayed
 
+    import os
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
     par = Parallel(n_jobs=workers, return_as="generator_unordered")
-    yield from par(delayed(_task)(c, engine) for c in todo)
+    yield from par(delayed(_task)(c, engine, threads) for c in todo)
 
 
 def _dask(todo: Sequence[Chunk], engine: str, client: Any) -> Iterator[tuple[Chunk, Results]]:
