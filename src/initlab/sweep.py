@@ -14,6 +14,7 @@ interruption loses at most the chunks in flight, and rerunning computes only the
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ def _task(chunk: Chunk, engine: str, threads: int | None = None) -> tuple[Chunk,
         try:
             import numba
 
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
         except ImportError:
             pass
         return chunk, train_chunk(chunk, engine=engine)
@@ -80,8 +81,6 @@ def _sequential(todo: Sequence[Chunk], engine: str) -> Iterator[tuple[Chunk, Res
 
 def _local(todo: Sequence[Chunk], engine: str, workers: int) -> Iterator[tuple[Chunk, Results]]:
     from joblib import Parallel, delayed
-
-    import os
 
     threads = max(1, (os.cpu_count() or 1) // workers)
     par = Parallel(n_jobs=workers, return_as="generator_unordered")
