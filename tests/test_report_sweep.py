@@ -133,3 +133,11 @@ def test_report_and_export_refuse_non_stores(tmp_path, capsys, content):
             main(args)
         assert e.value.code == 2 and "not an initlab store" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_report_of_an_empty_store_says_so(tmp_path, capsys):
+    open_store(tmp_path / "empty.db", create=True).close()
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(tmp_path / "empty.db"), "--out", str(tmp_path / "r")])
+    assert e.value.code == 2 and "holds no runs yet" in capsys.readouterr().err
+    assert not (tmp_path / "r" / "index.html").exists()

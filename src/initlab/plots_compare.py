@@ -25,6 +25,11 @@ def _axes(ax: Any, size: tuple[float, float] = (6.0, 4.0)) -> Any:
     return Figure(figsize=size, layout="constrained").add_subplot()
 
 
+def _legend(ax: Any) -> None:
+    if ax.get_legend_handles_labels()[0]:  # an empty legend only warns
+        ax.legend(fontsize="small")
+
+
 def plot_cost_bands(curves: Mapping[str, tuple[Array, Array]], ax: Any = None,
                     band: tuple[float, float] = (25.0, 75.0)) -> Any:
     """Median cost curve per initialization with a percentile band across seeds.
@@ -45,7 +50,7 @@ def plot_cost_bands(curves: Mapping[str, tuple[Array, Array]], ax: Any = None,
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel(f"cost (median, {band[0]:g}-{band[1]:g}% band)")
-    ax.legend(fontsize="small")
+    _legend(ax)
     return ax
 
 
@@ -110,7 +115,7 @@ def plot_against(points: Mapping[str, Sequence[tuple[float, float, float, float]
     ax.minorticks_off()
     ax.set_xlabel(x)
     ax.set_ylabel(y.replace("_", " "))
-    ax.legend(fontsize="small")
+    _legend(ax)
     return ax
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InitlabError
 from .report import Image, Section, Table, figure_png, render_html, write_html
 from .stats import summarize
 from .sweep_run import STATUSES
@@ -47,6 +48,10 @@ class SweepReport:
 
         with open_store(path, readonly=True) as st:
             return cls(str(path), st.runs(), st.sweeps(), level)
+
+    def _require_runs(self) -> None:
+        if not self.runs:
+            raise InitlabError(f"store {self.store!r} holds no runs yet: run `initlab sweep` first")
 
     # -- tables -----------------------------------------------------------------------------
     def _values(self, runs: list[dict[str, Any]], metric: str) -> list[float]:
@@ -115,6 +120,7 @@ class SweepReport:
 
     def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
         """The report as :class:`~initlab.report.Section` objects."""
+        self._require_runs()
         figs = self.figures() if figures is None else figures
         images = {k: Image(cap, png=figure_png(f), id=f"fig-{k}") for k, (cap, f) in figs.items()}
         pct = round(100 * self.level)
@@ -144,6 +150,7 @@ class SweepReport:
         """Write ``index.html`` and the figures as PNG files into ``out_dir``; returns the page."""
         from .files import atomic_write_bytes, ensure_dir
 
+        self._require_runs()
         out = ensure_dir(out_dir)
         figs = self.figures()
         for stem, (_, fig) in figs.items():
