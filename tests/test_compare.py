@@ -99,3 +99,15 @@ def test_cli_json_and_errors(capsys):
     assert code == 2 and "needs 2 inputs" in err
     code, _, err = cli(["compare", "--seeds", "0"], capsys)
     assert code == 2 and "seeds" in err
+
+
+def test_diverged_runs_are_counted_and_left_out(tmp_path):
+    # A linear network with a huge step: the logits grow without bound and the cost turns inf.
+    res = compare(["random:scale=10", "he_normal"], seeds=2, hidden=(10, 10, 10),
+                  activation="identity", learning_rate=1e3, num_iterations=300)
+    d = res.as_dict()["inits"]
+    assert [e["diverged"] for e in d] == [2, 2]
+    assert d[0]["final_cost"] == {"n": 0, "mean": None, "ci_low": None, "ci_high": None}
+    assert res.pairwise["final_cost"] == []
+    page = res.write(tmp_path / "out")
+    assert "Per initialization" in page.read_text()

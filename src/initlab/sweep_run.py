@@ -218,19 +218,25 @@ def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
 
 
 def _train_all(spec: Any, starts: list[Any], X: Array, Y: Array, cfg: Any, engine: str) -> list[Any]:
-    """Batched training; if a member diverges, retrain one by one so only that run fails."""
+    """Batched training; if a member diverges, retrain one by one so only that run fails.
+
+    A floating-point overflow during training is that run's divergence (its cost is about to
+    become non-finite), so it is raised and caught here instead of printing a warning.
+    """
     from .engines import train_many
 
-    try:
-        return train_many(spec, starts, X, Y, cfg, engine=engine)
-    except InitlabError:
-        pass
-    out: list[Any] = []
-    for p in starts:
+    diverged = (InitlabError, FloatingPointError)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
-            out.extend(train_many(spec, [p], X, Y, cfg, engine=engine))
-        except InitlabError as e:
-            out.append(e)
+            return train_many(spec, starts, X, Y, cfg, engine=engine)
+        except diverged:
+            pass
+        out: list[Any] = []
+        for p in starts:
+            try:
+                out.extend(train_many(spec, [p], X, Y, cfg, engine=engine))
+            except diverged as e:
+                out.append(e)
     return out
 
 
