@@ -115,3 +115,9 @@ def test_pairwise_flags_only_the_real_difference():
     assert rows[("a", "c")]["significant"] and rows[("b", "c")]["significant"]
     assert rows[("a", "c")]["difference"] == pytest.approx(groups["a"].mean() - groups["c"].mean())
     assert all(row["p_adjusted"] >= row["p_value"] for row in rows.values())
+
+
+def test_summary_of_equal_values_is_exactly_that_value():
+    v = 0.6931471805599455  # its mean over 30 copies rounds to a different float
+    s = stats.summarize([v] * 30)
+    assert s.mean == s.ci_low == s.ci_high == v

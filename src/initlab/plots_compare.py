@@ -62,7 +62,9 @@ def plot_intervals(summaries: Mapping[str, Any], metric: str, ax: Any = None) ->
         s = summaries[name]
         if s.n == 0:
             continue
-        ax.errorbar(s.mean, i, xerr=[[s.mean - s.ci_low], [s.ci_high - s.mean]], fmt="o",
+        # BCa intervals need not contain the mean (strong skew, ties): never a negative bar.
+        err = [[max(0.0, s.mean - s.ci_low)], [max(0.0, s.ci_high - s.mean)]]
+        ax.errorbar(s.mean, i, xerr=err, fmt="o",
                     capsize=3, color="C0")
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()

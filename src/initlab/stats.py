@@ -136,7 +136,9 @@ def summarize(x: ArrayLike, level: float = 0.95, n_boot: int = 10_000, rng: RNGL
     if a.size == 0:
         return Summary(0, math.nan, math.nan, math.nan)
     low, high = bootstrap_ci(a, level, n_boot, "bca", rng)
-    return Summary(int(a.size), float(a.mean()), low, high)
+    # Equal values: report that value, not a mean off by a rounding error, outside (v, v).
+    mean = float(a[0]) if np.ptp(a) == 0 else float(a.mean())
+    return Summary(int(a.size), mean, low, high)
 
 
 def permutation_test(a: ArrayLike, b: ArrayLike, n_perm: int = 10_000, rng: RNGLike = 0) -> float:
