@@ -39,15 +39,19 @@ def sweep_throughput(quick: bool) -> None:
     })
     _load()  # this process too: importing scikit-learn alone takes seconds here
     _warm_pool(2)
-    rates = {}
+    # Other work on a shared machine makes single timings noisy: alternate the two settings
+    # and keep each one's best of `repeats` (fresh stores every time).
+    rates = {1: 0.0, 2: 0.0}
+    repeats = 1 if quick else 3
     with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(repeats):
+            for workers in (1, 2):
+                out = run_sweep(spec, Path(tmp) / f"w{workers}-{rep}.db", workers=workers,
+                                chunk_size=8, progress=False)
+                rates[workers] = max(rates[workers], out.runs_per_second)
         for workers in (1, 2):
-            out = run_sweep(spec, Path(tmp) / f"w{workers}.db", workers=workers, chunk_size=8,
-                            progress=False)
-            rates[workers] = out.runs_per_second
             print(f"A  sweep {len(spec)} runs x {spec.train['num_iterations']} steps, "
-                  f"workers={workers}: {out.seconds:.2f} s, {out.runs_per_second:.2f} runs/s "
-                  f"({out.executor})")
+                  f"workers={workers}: {rates[workers]:.2f} runs/s (best of {repeats})")
     print(f"A  2 workers / 1 worker throughput: {rates[2] / rates[1]:.2f}x "
           f"(this machine's spare capacity, same run: {_capacity():.2f}x)")
 
