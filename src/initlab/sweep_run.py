@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -257,18 +258,16 @@ def _result(c: RunConfig, spec: Any, data: Any, p0: Any, h: Any, seconds: float,
     w0, a0 = _layer_stats(spec, p0, data.train_X)
     out: dict[str, Any] = {"run_id": c.run_id, "seconds": seconds,
                            "engine": getattr(h, "engine", "")}
-    if isinstance(h, Exception) or not all(np.all(np.isfinite(v)) for v in h.params.values()):
+    final = _final_cost(spec, h, data) if not isinstance(h, Exception) else math.nan
+    if not math.isfinite(final):
         out.update(status="diverged", final_cost=None, train_accuracy=None, test_accuracy=None,
-                   steps_to_threshold=None, engine=out["engine"] or "")
-        out["arrays"] = {"weight_std_init": w0, "act_std_init": a0}
+                   steps_to_threshold=None, arrays={"weight_std_init": w0, "act_std_init": a0})
         return out
-    ZL, _ = network.forward(spec, h.params, data.train_X)
-    final = float(spec.head.loss(ZL, data.train_Y))
     train_acc = network.accuracy(spec, h.params, data.train_X, data.train_Y)
     its, costs = np.asarray(h.iterations, dtype=np.int64), np.asarray(h.costs, dtype=np.float64)
     w1, a1 = _layer_stats(spec, h.params, data.train_X)
     out.update(
-        status=_status(final, train_acc, data.train_Y),
+        status=_status(train_acc, data.train_Y),
         final_cost=final,
         train_accuracy=train_acc,
         test_accuracy=network.accuracy(spec, h.params, data.test_X, data.test_Y),
@@ -281,9 +280,20 @@ def _result(c: RunConfig, spec: Any, data: Any, p0: Any, h: Any, seconds: float,
     return out
 
 
-def _status(final_cost: float, train_acc: float, Y: Array) -> str:
-    if not np.isfinite(final_cost):
-        return "diverged"
+def _final_cost(spec: Any, h: Any, data: Any) -> float:
+    """Training cost at the final parameters; NaN when they (or the logits) are not finite."""
+    from . import network
+
+    if not all(np.all(np.isfinite(v)) for v in h.params.values()):
+        return math.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        ZL, _ = network.forward(spec, h.params, data.train_X)
+        if not np.all(np.isfinite(ZL)):
+            return math.nan
+        return float(spec.head.loss(ZL, data.train_Y))
+
+
+def _status(train_acc: float, Y: Array) -> str:
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
     majority = float(np.max(np.unique(labels, return_counts=True)[1]) / labels.size)
     return "chance" if train_acc <= majority + CHANCE_MARGIN else "trained"
