@@ -84,7 +84,8 @@ def test_html_is_self_contained_with_every_figure(result, tmp_path):
     assert all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     assert not [a for _, a in p.tags if str(a.get("href", "")).startswith("http")]
     assert json.loads((tmp_path / "out" / "results.json").read_text())["inits"]
-    assert "<table" in result._repr_html_()
+    fragment = result._repr_html_()
+    assert "<table" in fragment and "<img" in fragment and "<style" not in fragment
 
 
 def test_cli_json_and_errors(capsys):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +159,7 @@ class SweepReport:
                           self._meta())
 
     def _repr_html_(self) -> str:
-        return render_html("initlab sweep report", self.sections(), self._meta())
+        return notebook_html("initlab sweep report", self.sections())
 
     def to_csv(self, path: str | Path) -> Path:
         """Write every run as one CSV row (atomically); returns the path."""
@@ -170,6 +170,13 @@ class SweepReport:
         w.writerow(CSV_COLUMNS)
         w.writerows([["" if v is None else v for v in row] for row in self.run_rows()])
         return atomic_write_text(path, buf.getvalue())
+
+
+def notebook_html(title: str, sections: Sequence[Section]) -> str:
+    """The rendered page's body alone, for ``_repr_html_``: the page's own ``<head>`` and CSS
+    would restyle the whole notebook."""
+    page = render_html(title, sections)
+    return page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
 
 
 def _flat(r: dict[str, Any]) -> dict[str, Any]:

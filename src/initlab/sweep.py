@@ -51,10 +51,12 @@ class SweepOutcome:
         return {**vars(self), "runs_per_second": self.runs_per_second}
 
     def _repr_html_(self) -> str:
-        from .report import Section, Table, render_html
+        from .report import Section, Table
+        from .report_sweep import notebook_html
 
         rows = [[k, v] for k, v in self.as_dict().items()]
-        return render_html(f"sweep {self.name}", [Section("Sweep", tables=[Table(["", ""], rows)])])
+        return notebook_html(f"sweep {self.name}",
+                             [Section("Sweep", tables=[Table(["", ""], rows)])])
 
 
 def _task(chunk: Chunk, engine: str, threads: int | None = None) -> tuple[Chunk, Results]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InitlabError, check_positive_int
-from ..report import Image, Section, Table, figure_png, render_html, write_html
+from ..report import Image, Section, Table, figure_png, write_html
 from ..stats import Summary, pairwise_tests, summarize
 from ..sweep_run import RunConfig, build_spec, check_init, chunks, train_chunk
 
@@ -149,7 +149,9 @@ class CompareResult:
         ]
 
     def _repr_html_(self) -> str:
-        return render_html("initlab compare", self.sections())
+        from ..report_sweep import notebook_html
+
+        return notebook_html("initlab compare", self.sections())
 
     def write(self, out_dir: str | Path) -> Path:
         """Write figures (PNG), ``results.json`` and ``index.html`` into ``out_dir``."""
