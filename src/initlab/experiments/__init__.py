@@ -1,5 +1,1 @@
-<<<<<<< HEAD
-"""Experiments: pure functions that return Result objects (data only)."""
-=======
 """Experiments: pure functions that train and measure, returning Result objects (data only)."""
->>>>>>> sweep
