@@ -42,7 +42,7 @@ _EXP_COEF = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
 
 @njit(**_JIT)
 def exp_nonpositive(x, out, work):  # type: ignore[no-untyped-def]
-    """``out = exp(x)`` for ``x <= 0`` (clamped at -708), vectorisable, within a few ulp.
+    """``out = exp(x)`` for ``x <= 0`` (clamped at -708), vectorisable, relative error < 1e-13.
 
     ``x = n ln2 + r`` with integer ``n``, a degree-13 Taylor polynomial for ``exp(r)`` and
     ``2**n`` assembled from its exponent bits, all in loops LLVM turns into SIMD code (libm's
@@ -455,3 +455,12 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
     for k in prange(thetas.shape[0]):
         status[k] = run_steps(thetas[k], s1s[k], s2s[k], t0, dims, acts, aparams, head, l2,
                               opt, hyper, X, Y, idx, starts, costs[k])
+
+
+@njit(**_JIT)
+def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):  # type: ignore[no-untyped-def]
+    """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
+    Zs, As, D0, D1 = _scratch(dims, X.shape[1])
+    grad = np.empty_like(theta)
+    c = loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, True)
+    return c, grad
