@@ -195,7 +195,7 @@ def test_batched_divergence_names_model_and_step(tutorial_spec):
 def test_auto_choice(tutorial_spec):
     assert engines.choose(tutorial_spec) == "numba"
     assert engines.choose(tutorial_spec, many=True) == "batched"
-    wide = network.Spec.build([784, 1024, 1024, 10], "relu", "softmax")
+    wide = network.Spec.build([784, 512, 512, 10], "relu", "softmax")
     assert engines.choose(wide) == "numpy"
     custom = Activation("cube", lambda z: z**3, lambda z, a: 3 * z**2)
     spec = network.Spec.build([2, 4, 1], custom, "sigmoid")

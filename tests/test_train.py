@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -126,3 +128,49 @@ def test_bad_data_and_params(problem):
     bad = {**p0, "W1": np.full_like(p0["W1"], np.inf)}
     with pytest.raises(InitlabError, match="W1"):
         train.train(spec, bad, X, Y)
+
+
+def _cli(args, capsys):
+    from initlab.cli import main
+
+    try:
+        main(args)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_train_tutorial_he_run(capsys, tmp_path):
+    code, out, err = _cli(["train", "--layers", "2,10,5,1", "--init", "he_normal", "--seed", "3",
+                           "--legacy-seed", "--json", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["train_accuracy"] == 1.0 and res["test_accuracy"] == 1.0
+    assert res["costs"][0] == pytest.approx(0.7342482321384683, rel=1e-12)  # the tutorial's
+    assert {Path(f).name for f in res["files"]} == {"history.json", "cost.png", "decision_boundary.png"}
+    assert json.loads((tmp_path / "history.json").read_text())["costs"] == res["costs"]
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--layers", "3,4,1"], "needs 3 and 1"),
+    (["--layers", "2,x,1"], "comma-separated"),
+    (["--lr", "0"], "learning rate"),
+    (["--optimizer", "adam:gamma=1"], "gamma"),
+    (["--activation", "swishy"], "unknown activation"),
+    (["--engine", "gpu"], "unknown engine"),
+    (["--batch-size", "1000"], "between 1 and 300"),
+    (["--dataset", "nope"], "unknown dataset"),
+])
+def test_cli_train_errors(capsys, args, match):
+    code, out, err = _cli(["train", "--iterations", "2", *args], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("initlab: error:") and match in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_train_multiclass_minibatch(capsys):
+    code, out, _ = _cli(["train", "--dataset", "blobs", "--optimizer", "adam", "--lr", "0.01",
+                         "--iterations", "300", "--batch-size", "32", "--record-every", "100"], capsys)
+    assert code == 0
+    assert "-> softmax" in out and "test accuracy" in out

@@ -152,52 +152,84 @@ def _mul_deriv(code, p, Z, A, D):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
+def _w(W, trans, i, k, p):  # type: ignore[no-untyped-def]
+    """Entry ``(i, k)`` of ``op(W)``, or 0 past the last column (padding)."""
+    if k >= p:
+        return 0.0
+    return W[k, i] if trans else W[i, k]
+
+
+@njit(**_JIT)
+def _pass8(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+    q = p - 1
+    w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
+    w4, w5, w6, w7 = _w(W, trans, i, k + 4, p), _w(W, trans, i, k + 5, p), _w(W, trans, i, k + 6, p), _w(W, trans, i, k + 7, p)
+    c0, c1, c2, c3 = B[k], B[min(k + 1, q)], B[min(k + 2, q)], B[min(k + 3, q)]
+    c4, c5, c6, c7 = B[min(k + 4, q)], B[min(k + 5, q)], B[min(k + 6, q)], B[min(k + 7, q)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + ((w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+                            + (w4 * c4[j] + w5 * c5[j] + w6 * c6[j] + w7 * c7[j]))
+    else:
+        for j in range(o.shape[0]):
+            o[j] += ((w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+                     + (w4 * c4[j] + w5 * c5[j] + w6 * c6[j] + w7 * c7[j]))
+
+
+@njit(**_JIT)
+def _pass4(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+    q = p - 1
+    w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
+    c0, c1, c2, c3 = B[k], B[min(k + 1, q)], B[min(k + 2, q)], B[min(k + 3, q)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + (w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+    else:
+        for j in range(o.shape[0]):
+            o[j] += w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j]
+
+
+@njit(**_JIT)
+def _pass2(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+    w0, w1 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p)
+    c0, c1 = B[k], B[min(k + 1, p - 1)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + (w0 * c0[j] + w1 * c1[j])
+    else:
+        for j in range(o.shape[0]):
+            o[j] += w0 * c0[j] + w1 * c1[j]
+
+
+@njit(**_JIT)
 def _matmul(W, trans, B, bias, out, relu, other):  # type: ignore[no-untyped-def]
     """``out = op(W) @ B (+ bias[:, None])`` with ``op(W) = W.T if trans else W``.
 
-    Rows of ``out`` are built from four rows of ``B`` at a time (missing ones weighted 0), so
-    each load and store of ``out`` serves four multiply-adds, and the loop over the contiguous
-    examples vectorises. An empty ``bias`` means none. With ``relu`` the last pass also applies
-    the ReLU (the tutorial's case) while the row is in registers: forward (``not trans``) it
-    writes ``other = max(out, 0)``; backward it zeroes ``out`` where ``other <= 0``.
+    Each row of ``out`` is built in as few passes as possible, each adding up to eight rows of
+    ``B`` (missing ones weighted 0), so one load and store of ``out`` serves many multiply-adds
+    and the loop over the contiguous examples vectorises: for small layers the passes, not the
+    arithmetic, set the cost. An empty ``bias`` means none. With ``relu``, forward
+    (``not trans``) also writes ``other = max(out, 0)``; backward zeroes ``out`` where
+    ``other <= 0`` (the ReLU derivative from the pre-activation ``other``).
     """
     n, m = out.shape
     p = B.shape[0]
     for i in range(n):
         o = out[i]
         start = bias[i] if bias.shape[0] > 0 else 0.0
-        for k in range(0, p, 4):
-            w0 = W[k, i] if trans else W[i, k]
-            w1 = w2 = w3 = 0.0
-            b0 = B[k]
-            b1 = b2 = b3 = b0
-            if k + 1 < p:
-                w1 = W[k + 1, i] if trans else W[i, k + 1]
-                b1 = B[k + 1]
-            if k + 2 < p:
-                w2 = W[k + 2, i] if trans else W[i, k + 2]
-                b2 = B[k + 2]
-            if k + 3 < p:
-                w3 = W[k + 3, i] if trans else W[i, k + 3]
-                b3 = B[k + 3]
-            if k == 0:
-                for j in range(m):
-                    o[j] = start + (w0 * b0[j] + w1 * b1[j] + w2 * b2[j] + w3 * b3[j])
-            elif not (relu and k + 4 >= p):
-                for j in range(m):
-                    o[j] += w0 * b0[j] + w1 * b1[j] + w2 * b2[j] + w3 * b3[j]
-            elif not trans:
-                x = other[i]
-                for j in range(m):
-                    v = o[j] + (w0 * b0[j] + w1 * b1[j] + w2 * b2[j] + w3 * b3[j])
-                    o[j] = v
-                    x[j] = max(v, 0.0)
+        k = 0
+        while k < p:
+            r = p - k
+            if r >= 5:
+                _pass8(o, k == 0, start, W, trans, i, B, k, p)
+                k += 8
+            elif r >= 3:
+                _pass4(o, k == 0, start, W, trans, i, B, k, p)
+                k += 4
             else:
-                x = other[i]
-                for j in range(m):
-                    v = o[j] + (w0 * b0[j] + w1 * b1[j] + w2 * b2[j] + w3 * b3[j])
-                    o[j] = v if x[j] > 0.0 else 0.0
-        if relu and p <= 4:  # the single pass above was the k == 0 one
+                _pass2(o, k == 0, start, W, trans, i, B, k, p)
+                k += 2
+        if relu:
             x = other[i]
             if trans:
                 for j in range(m):
