@@ -40,7 +40,7 @@ def forward_propagation(X, parameters):
 
 def backward_propagation(X, Y, cache):
     m = X.shape[1]
-    (z1, a1, W1, b1, z2, a2, W2, b2, z3, a3, W3, b3) = cache
+    (_z1, a1, _W1, _b1, _z2, a2, W2, _b2, _z3, a3, W3, _b3) = cache
     dz3 = 1.0 / m * (a3 - Y)
     dW3 = np.dot(dz3, a2.T)
     db3 = np.sum(dz3, axis=1, keepdims=True)
@@ -74,19 +74,19 @@ def compute_loss(a3, Y):
 def predict(X, y, parameters, verbose=True):
     m = X.shape[1]
     p = np.zeros((1, m), dtype=int)
-    a3, caches = forward_propagation(X, parameters)
-    for i in range(0, a3.shape[1]):
+    a3, _caches = forward_propagation(X, parameters)
+    for i in range(a3.shape[1]):
         if a3[0, i] > 0.5:
             p[0, i] = 1
         else:
             p[0, i] = 0
     if verbose:
-        print("Accuracy: " + str(np.mean((p[0, :] == y[0, :]))))
+        print("Accuracy: " + str(np.mean(p[0, :] == y[0, :])))
     return p
 
 
 def predict_dec(parameters, X):
-    a3, cache = forward_propagation(X, parameters)
+    a3, _cache = forward_propagation(X, parameters)
     predictions = (a3 > 0.5)
     return predictions
 
@@ -141,13 +141,13 @@ def model(X, Y, learning_rate=0.01, num_iterations=15000, print_cost=True, initi
         parameters = initialize_parameters_random(layers_dims)
     elif initialization == "he":
         parameters = initialize_parameters_he(layers_dims)
-    for i in range(0, num_iterations):
+    for i in range(num_iterations):
         a3, cache = forward_propagation(X, parameters)
         cost = compute_loss(a3, Y)
         grads = backward_propagation(X, Y, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
         if print_cost and i % 1000 == 0:
-            print("Cost after iteration {}: {}".format(i, cost))
+            print(f"Cost after iteration {i}: {cost}")
             costs.append(cost)
     return parameters, costs
 

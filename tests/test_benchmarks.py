@@ -21,5 +21,5 @@ def test_benchmark_quick_mode(tmp_path):
     assert res["b1"]["max_rel_cost_diff"] < 1e-9  # same costs as the tutorial loop
     assert res["b1"]["speedup"] > 0
     assert res["b2"]["models"] == 6 and res["b2"]["initlab_peak_rss_mb"] > 0
-    assert 0 < res["b3"]["share_of_matmul"]
+    assert res["b3"]["share_of_matmul"] > 0
     assert "speedup" in res["b4"] or "skipped" in res["b4"]

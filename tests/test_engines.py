@@ -132,8 +132,8 @@ def test_general_networks_match_reference(case, engine):
     spec = network.Spec.build(dims, act, head)
     X, Y = _data(dims, head)
     p = network.init_params(spec, "he_normal", rng=1)
-    kw = dict(optimizer=opt, learning_rate=0.01, num_iterations=300, record_every=20,
-              batch_size=bs, seed=5, l2=l2, metrics=["accuracy"])
+    kw = {"optimizer": opt, "learning_rate": 0.01, "num_iterations": 300, "record_every": 20,
+              "batch_size": bs, "seed": 5, "l2": l2, "metrics": ["accuracy"]}
     ref = train.train(spec, p, X, Y, engine="numpy", **kw)
     got = train.train(spec, p, X, Y, engine=engine, **kw)
     assert got.iterations == ref.iterations

@@ -53,11 +53,10 @@ def test_minibatch_gd_equals_a_hand_written_loop(problem):
             sel = perm[lo:lo + 16]
             c, g = network.loss_and_grads(spec, p, X[:, sel], Y[:, sel])
             costs.append(c)
-            for k in p:
-                p[k] = p[k] - 0.1 * g["d" + k]
+            p = {k: v - 0.1 * g["d" + k] for k, v in p.items()}
     np.testing.assert_allclose(h.costs, costs, rtol=1e-14)
-    for k in p:
-        np.testing.assert_allclose(h.params[k], p[k], rtol=1e-14)
+    for k, v in p.items():
+        np.testing.assert_allclose(h.params[k], v, rtol=1e-14)
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])

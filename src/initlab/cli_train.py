@@ -14,7 +14,8 @@ from typing import Any
 import click
 import numpy as np
 
-from . import datasets, engines, network, train as train_mod
+from . import datasets, engines, network
+from . import train as train_mod
 from .errors import InitlabError
 from .params import split_spec
 

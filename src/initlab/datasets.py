@@ -88,8 +88,8 @@ def blobs(n_train: int = 300, n_test: int = 100, centers: int = 3, std: float = 
     X, y = make_blobs(n_samples=n_train + n_test, centers=centers, cluster_std=std,
                       random_state=seed, center_box=(-6.0, 6.0))
     X, Y = np.asarray(X, dtype=np.float64).T, _labels(y, centers)
-    out = [X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:]]
-    return Dataset("blobs", *out, classes=tuple(str(c) for c in range(centers)))
+    return Dataset("blobs", X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:],
+                   classes=tuple(str(c) for c in range(centers)))
 
 
 def _spiral(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
@@ -133,7 +133,7 @@ def _split(name: str, X: Array, y: Array, test_fraction: float, seed: int,
         raise InitlabError(f"test fraction must be in [0, 1), got {test_fraction!r}")
     m = X.shape[0]
     order = np.random.default_rng(seed).permutation(m)
-    n_test = int(round(m * test_fraction))
+    n_test = round(m * test_fraction)
     if m - n_test < 1:
         raise InitlabError(f"{name}: {m} examples leave none for training")
     Y = _encode(name, y)

@@ -335,4 +335,5 @@ def train(
     from . import engines
 
     fit = engines.get(engine, spec, config, callbacks)
-    return fit(spec, params, Xa, Ya, config, callbacks=callbacks, print_cost=print_cost)
+    history: History = fit(spec, params, Xa, Ya, config, callbacks=callbacks, print_cost=print_cost)
+    return history

@@ -151,7 +151,8 @@ def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
             _raise_if_diverged(int(status[k]), i0, n, f"model {k}: ")
         if i0 % config.record_every == 0:  # a recorded step leads this chunk
             per_step.append(costs[:, 0])
-        return costs[0]
+        first_model: Array = costs[0]
+        return first_model
 
     def measure(i: int, cost: float, p0: Params) -> None:
         for k in range(K):

@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (numba kernels: typed by numba at compile time, not by annotations)
 """Numba-compiled training steps on a flat parameter vector (imported only by the engines).
 
 The maths is :mod:`initlab.network`'s, written as loops: the parameters of layer ``l`` sit in one
@@ -41,7 +43,7 @@ _EXP_COEF = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
 
 
 @njit(**_JIT)
-def exp_nonpositive(x, out, work):  # type: ignore[no-untyped-def]
+def exp_nonpositive(x, out, work):
     """``out = exp(x)`` for ``x <= 0`` (clamped at -708), vectorisable, relative error < 1e-13.
 
     ``x = n ln2 + r`` with integer ``n``, a degree-13 Taylor polynomial for ``exp(r)`` and
@@ -69,12 +71,12 @@ def exp_nonpositive(x, out, work):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _sigmoid(z):  # type: ignore[no-untyped-def]
+def _sigmoid(z):
     return 1.0 / (1.0 + math.exp(-max(z, _EXP_CLIP)))
 
 
 @njit(**_JIT)
-def _act(code, p, z):  # type: ignore[no-untyped-def]
+def _act(code, p, z):
     if code == 0:
         return z
     if code == 1:
@@ -82,7 +84,7 @@ def _act(code, p, z):  # type: ignore[no-untyped-def]
     if code == 2:
         return math.tanh(z)
     if code == 3:
-        return z if z > 0.0 else 0.0
+        return max(0.0, z)
     if code == 4:
         return z if z > 0.0 else p * z
     if code == 5:
@@ -99,7 +101,7 @@ def _act(code, p, z):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _deriv(code, p, z, a):  # type: ignore[no-untyped-def]
+def _deriv(code, p, z, a):
     if code == 0:
         return 1.0
     if code == 1:
@@ -125,7 +127,7 @@ def _deriv(code, p, z, a):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _apply_act(code, p, Z, A):  # type: ignore[no-untyped-def]
+def _apply_act(code, p, Z, A):
     n, m = Z.shape
     if code == 3:  # relu: the tutorial's case, kept branch-free so it vectorises
         for i in range(n):
@@ -138,7 +140,7 @@ def _apply_act(code, p, Z, A):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _mul_deriv(code, p, Z, A, D):  # type: ignore[no-untyped-def]
+def _mul_deriv(code, p, Z, A, D):
     """``D *= act'(Z)`` in place."""
     n, m = Z.shape
     if code == 3:
@@ -152,7 +154,7 @@ def _mul_deriv(code, p, Z, A, D):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _w(W, trans, i, k, p):  # type: ignore[no-untyped-def]
+def _w(W, trans, i, k, p):
     """Entry ``(i, k)`` of ``op(W)``, or 0 past the last column (padding)."""
     if k >= p:
         return 0.0
@@ -160,7 +162,7 @@ def _w(W, trans, i, k, p):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _pass8(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+def _pass8(o, first, start, W, trans, i, B, k, p):
     q = p - 1
     w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
     w4, w5, w6, w7 = _w(W, trans, i, k + 4, p), _w(W, trans, i, k + 5, p), _w(W, trans, i, k + 6, p), _w(W, trans, i, k + 7, p)
@@ -177,7 +179,7 @@ def _pass8(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-de
 
 
 @njit(**_JIT)
-def _pass4(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+def _pass4(o, first, start, W, trans, i, B, k, p):
     q = p - 1
     w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
     c0, c1, c2, c3 = B[k], B[min(k + 1, q)], B[min(k + 2, q)], B[min(k + 3, q)]
@@ -190,7 +192,7 @@ def _pass4(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-de
 
 
 @njit(**_JIT)
-def _pass2(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-def]
+def _pass2(o, first, start, W, trans, i, B, k, p):
     w0, w1 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p)
     c0, c1 = B[k], B[min(k + 1, p - 1)]
     if first:
@@ -202,7 +204,7 @@ def _pass2(o, first, start, W, trans, i, B, k, p):  # type: ignore[no-untyped-de
 
 
 @njit(**_JIT)
-def _matmul(W, trans, B, bias, out, relu, other):  # type: ignore[no-untyped-def]
+def _matmul(W, trans, B, bias, out, relu, other):
     """``out = op(W) @ B (+ bias[:, None])`` with ``op(W) = W.T if trans else W``.
 
     Each row of ``out`` is built in as few passes as possible, each adding up to eight rows of
@@ -240,13 +242,13 @@ def _matmul(W, trans, B, bias, out, relu, other):  # type: ignore[no-untyped-def
 
 
 @njit(**_JIT)
-def _linear(W, b, Ap, Z):  # type: ignore[no-untyped-def]
+def _linear(W, b, Ap, Z):
     """``Z = W @ Ap + b``."""
     _matmul(W, False, Ap, b, Z, False, Z)
 
 
 @njit(**_JIT)
-def _grad_w(dZ, Ap, dW, db):  # type: ignore[no-untyped-def]
+def _grad_w(dZ, Ap, dW, db):
     """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``.
 
     Four rows of ``Ap`` share each load of ``dZ`` (missing ones repeat row ``k`` and are not
@@ -281,7 +283,7 @@ def _grad_w(dZ, Ap, dW, db):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _head_forward(head, Z, A, Y, want_cost):  # type: ignore[no-untyped-def]
+def _head_forward(head, Z, A, Y, want_cost):
     """Head output into ``A``; returns the summed (not averaged) loss from the logits ``Z``.
 
     Without ``want_cost`` the loss terms are skipped (they only feed the history) and the
@@ -330,7 +332,7 @@ def _head_forward(head, Z, A, Y, want_cost):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _views(theta, dims, l):  # type: ignore[no-untyped-def]
+def _views(theta, dims, l):
     off = 0
     for q in range(1, l):
         off += dims[q] * (dims[q - 1] + 1)
@@ -339,12 +341,12 @@ def _views(theta, dims, l):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _view2(buf, n, m):  # type: ignore[no-untyped-def]
+def _view2(buf, n, m):
     return buf[:n * m].reshape((n, m))
 
 
 @njit(**_JIT)
-def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, want_cost):  # type: ignore[no-untyped-def]
+def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, want_cost):
     """Cost of ``theta`` on the batch ``(X, Y)``; gradients written into ``grad``.
 
     ``Zs``/``As`` are flat per-layer scratch of size >= n_l m, ``D0``/``D1`` of size
@@ -396,7 +398,7 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
 
 
 @njit(**_JIT)
-def _update(opt, hyper, t, theta, grad, s1, s2):  # type: ignore[no-untyped-def]
+def _update(opt, hyper, t, theta, grad, s1, s2):
     lr = hyper[0]
     if opt == 0:
         for q in range(theta.shape[0]):
@@ -418,7 +420,7 @@ def _update(opt, hyper, t, theta, grad, s1, s2):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _scratch(dims, m):  # type: ignore[no-untyped-def]
+def _scratch(dims, m):
     L = dims.shape[0] - 1
     Zs = []
     As = []
@@ -431,7 +433,7 @@ def _scratch(dims, m):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _gather(X, idx, lo, hi, buf):  # type: ignore[no-untyped-def]
+def _gather(X, idx, lo, hi, buf):
     out = _view2(buf, X.shape[0], hi - lo)
     for r in range(X.shape[0]):
         for j in range(hi - lo):
@@ -441,7 +443,7 @@ def _gather(X, idx, lo, hi, buf):  # type: ignore[no-untyped-def]
 
 @njit(**_JIT)
 def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
-              X, Y, idx, starts, costs):  # type: ignore[no-untyped-def]
+              X, Y, idx, starts, costs):
     """Run ``costs.shape[0]`` optimizer steps on one model.
 
     ``costs[0]`` is the first step's cost (the one a history records); later entries are the
@@ -482,7 +484,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
 
 @njit(parallel=True, **_JIT)
 def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyper,
-                   X, Y, idx, starts, costs, status):  # type: ignore[no-untyped-def]
+                   X, Y, idx, starts, costs, status):
     """:func:`run_steps` for K models at once (row k of each 2-D array), one thread per model."""
     for k in prange(thetas.shape[0]):
         status[k] = run_steps(thetas[k], s1s[k], s2s[k], t0, dims, acts, aparams, head, l2,
@@ -490,7 +492,7 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
 
 
 @njit(**_JIT)
-def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):  # type: ignore[no-untyped-def]
+def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
     """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
     Zs, As, D0, D1 = _scratch(dims, X.shape[1])
     grad = np.empty_like(theta)
