@@ -8,7 +8,7 @@ B1  one tutorial He run (15000 steps, [2,10,5,1], 300 examples): initlab vs the 
     compile time (cold numba cache, in a fresh process) and cache-load time reported apart.
 B2  3 initializations x 100 seeds of the tutorial task: models per second vs the loop (timed on
     one model per initialization, best of ``--repeat``, and scaled); initlab trains all 300 in
-    slices of 60 and reports the overall rate and the best slice's; each side's peak memory (max
+    slices of 20 and reports the overall rate and the best slice's; each side's peak memory (max
     RSS of its process, imports included).
 B3  depth-50, width-1024 forward+backward on 4096 examples: achieved FLOP rate as a share of
     this machine's float64 matrix-multiply rate measured in the same run.
