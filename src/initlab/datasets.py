@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import InitlabError, check_data, lookup
+from .errors import InitlabError, check_data, check_positive_float, check_positive_int, lookup
 
 Array = NDArray[np.float64]
 
@@ -59,8 +59,184 @@ def circles(n_train: int = 300, n_test: int = 100, noise: float = 0.05) -> Datas
     return Dataset("circles", *tr, *te, classes=("0", "1"))
 
 
+def one_hot(labels: Any, n_classes: int | None = None) -> Array:
+    """Integer labels of shape (m,) as a one-hot matrix of shape (n_classes, m)."""
+    y = np.asarray(labels).ravel()
+    if y.size == 0 or not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0:
+        raise InitlabError("class labels must be non-negative integers")
+    k = int(y.max()) + 1 if n_classes is None else n_classes
+    if y.max() >= k:
+        raise InitlabError(f"label {int(y.max())} out of range for {k} classes")
+    return np.eye(k)[:, y.astype(np.int64)]
+
+
+def _labels(y: Any, n_classes: int) -> Array:
+    """Binary labels as a (1, m) row (sigmoid head); more classes one-hot (softmax head)."""
+    y = np.asarray(y)
+    return y.astype(np.float64).reshape(1, -1) if n_classes == 2 else one_hot(y, n_classes)
+
+
+def blobs(n_train: int = 300, n_test: int = 100, centers: int = 3, std: float = 1.0,
+          seed: int = 0) -> Dataset:
+    """Gaussian blobs in 2-D (sklearn ``make_blobs``); ``centers`` classes, one-hot if > 2."""
+    from sklearn.datasets import make_blobs
+
+    check_positive_int(centers, "number of centers", minimum=2)
+    n_train = check_positive_int(n_train, "number of examples")
+    n_test = check_positive_int(n_test, "number of examples")
+    # one draw, so both splits share the centres; make_blobs shuffles the examples
+    X, y = make_blobs(n_samples=n_train + n_test, centers=centers, cluster_std=std,
+                      random_state=seed, center_box=(-6.0, 6.0))
+    X, Y = np.asarray(X, dtype=np.float64).T, _labels(y, centers)
+    return Dataset("blobs", X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:],
+                   classes=tuple(str(c) for c in range(centers)))
+
+
+def _spiral(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    per = -(-n // k)
+    xs, ys = [], []
+    for c in range(k):
+        r = np.linspace(0.0, 1.0, per)
+        t = np.linspace(c * 4.0, (c + 1) * 4.0, per) + rng.standard_normal(per) * noise
+        xs.append(np.c_[r * np.sin(t), r * np.cos(t)])
+        ys.append(np.full(per, c))
+    order = rng.permutation(per * k)[:n]
+    return np.concatenate(xs)[order].T.copy(), np.concatenate(ys)[order]
+
+
+def spirals(n_train: int = 300, n_test: int = 100, classes: int = 3, noise: float = 0.2,
+            seed: int = 0) -> Dataset:
+    """Interleaved spiral arms (the CS231n toy set): ``classes`` arms, one-hot if > 2."""
+    check_positive_int(classes, "number of classes", minimum=2)
+    check_positive_float(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    Xtr, ytr = _spiral(check_positive_int(n_train, "number of examples"), classes, noise, rng)
+    Xte, yte = _spiral(check_positive_int(n_test, "number of examples"), classes, noise, rng)
+    return Dataset("spirals", Xtr, _labels(ytr, classes), Xte, _labels(yte, classes),
+                   classes=tuple(str(c) for c in range(classes)))
+
+
+def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """scikit-learn's 8x8 handwritten digits (shipped with it): 64 features in [0, 1], 10 classes."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = np.asarray(d.data, dtype=np.float64) / 16.0
+    return _split("digits", X, np.asarray(d.target), test_fraction, seed,
+                  tuple(str(c) for c in range(10)))
+
+
+def _split(name: str, X: Array, y: Array, test_fraction: float, seed: int,
+           classes: tuple[str, ...] = ()) -> Dataset:
+    """Shuffle rows (examples) with ``seed`` and split; labels encoded as in :func:`_labels`."""
+    if not 0.0 <= test_fraction < 1.0:
+        raise InitlabError(f"test fraction must be in [0, 1), got {test_fraction!r}")
+    m = X.shape[0]
+    order = np.random.default_rng(seed).permutation(m)
+    n_test = round(m * test_fraction)
+    if m - n_test < 1:
+        raise InitlabError(f"{name}: {m} examples leave none for training")
+    Y = _encode(name, y)
+    te, tr = order[:n_test], order[n_test:]
+    return Dataset(name, X[tr].T.copy(), Y[:, tr], X[te].T.copy(), Y[:, te],
+                   classes=classes or _class_names(y))
+
+
+def _encode(name: str, y: Array) -> Array:
+    """Labels: {0,1} -> (1, m); other integer classes -> one-hot; real values -> (1, m)."""
+    if y.dtype.kind == "f" and not np.all(np.equal(np.mod(y, 1), 0)):
+        return y.astype(np.float64).reshape(1, -1)
+    values = np.unique(y)
+    if values.size < 2:
+        raise InitlabError(f"{name}: labels take a single value {values.tolist()}; need 2 or more")
+    if np.array_equal(values, [0, 1]):
+        return y.astype(np.float64).reshape(1, -1)
+    codes = np.searchsorted(values, y)
+    return one_hot(codes, values.size)
+
+
+def _class_names(y: Array) -> tuple[str, ...]:
+    if y.dtype.kind == "f" and not np.all(np.equal(np.mod(y, 1), 0)):
+        return ()
+    return tuple(str(int(v)) for v in np.unique(y))
+
+
+def load_file(path: str | Path, label_column: int = -1, test_fraction: float = 0.25,
+              seed: int = 0) -> Dataset:
+    """Load user data from CSV or NPZ, validated, examples shuffled by ``seed`` and split.
+
+    CSV: numeric rows, one example each, an optional header line; the label is column
+    ``label_column``. NPZ: arrays ``X`` of shape (m, n_x) and ``y`` of shape (m,), optionally
+    ``X_test``/``y_test`` (then no split is made). Labels {0, 1} give a (1, m) row, other integer
+    classes one-hot rows, real values a regression row.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InitlabError(f"data file not found: {str(p)!r}")
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        X, y = _read_csv(p, label_column)
+    elif suffix == ".npz":
+        return _read_npz(p, test_fraction, seed)
+    else:
+        raise InitlabError(f"unsupported data file {p.name!r}; valid: .csv, .npz")
+    return _split(p.stem, X, y, test_fraction, seed)
+
+
+def _read_csv(p: Path, label_column: int) -> tuple[Array, Array]:
+    try:
+        raw = np.genfromtxt(p, delimiter=",", dtype=np.float64, invalid_raise=True)
+    except ValueError as e:
+        raise InitlabError(f"{p.name}: malformed CSV: {e}") from None
+    raw = np.atleast_2d(raw)
+    if raw.size and np.all(np.isnan(raw[0])):
+        raw = raw[1:]  # a header line
+    if raw.ndim != 2 or raw.shape[0] < 2 or raw.shape[1] < 2:
+        raise InitlabError(f"{p.name}: need >= 2 rows and >= 2 columns, got shape {raw.shape}")
+    if not -raw.shape[1] <= label_column < raw.shape[1]:
+        raise InitlabError(f"{p.name}: label column {label_column} out of range for {raw.shape[1]} columns")
+    if np.isnan(raw).any():
+        r, c = np.argwhere(np.isnan(raw))[0]
+        raise InitlabError(f"{p.name}: non-numeric or missing value at data row {r + 1}, column {c + 1}")
+    y = raw[:, label_column]
+    return np.delete(raw, label_column % raw.shape[1], axis=1), y
+
+
+def _read_npz(p: Path, test_fraction: float, seed: int) -> Dataset:
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as e:
+        raise InitlabError(f"cannot read {p.name}: {e}") from None
+    for key in ("X", "y"):
+        if key not in arrays:
+            raise InitlabError(f"{p.name} lacks array {key!r}; has {sorted(arrays)}")
+    X, y = _check_rows(p.name, arrays["X"], arrays["y"])
+    if "X_test" not in arrays:
+        return _split(p.stem, X, y, test_fraction, seed)
+    Xt, yt = _check_rows(p.name + " test", arrays["X_test"], arrays.get("y_test", np.empty(0)))
+    both = _encode(p.stem, np.concatenate([y, yt]))
+    m = X.shape[0]
+    return Dataset(p.stem, X.T.copy(), both[:, :m], Xt.T.copy(), both[:, m:],
+                   classes=_class_names(np.concatenate([y, yt])))
+
+
+def _check_rows(name: str, X: Any, y: Any) -> tuple[Array, Array]:
+    X, y = np.asarray(X), np.asarray(y).ravel()
+    if X.ndim != 2 or X.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise InitlabError(f"{name}: X must be a numeric (m, n_x) array and y numeric (m,)")
+    if X.shape[0] != y.shape[0]:
+        raise InitlabError(f"{name}: X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+    Xc, _ = check_data(X.T, None, name=f"{name} X")
+    if not np.all(np.isfinite(y)):
+        raise InitlabError(f"{name}: labels contain NaN or infinite values")
+    return Xc.T, y
+
+
 #: Registry of built-in datasets: name -> loader taking no required arguments.
-DATASETS: dict[str, Callable[..., Dataset]] = {"moons": moons, "circles": circles}
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "moons": moons, "circles": circles, "blobs": blobs, "spirals": spirals, "digits": digits,
+}
 
 
 def names() -> list[str]:
@@ -75,8 +251,13 @@ def lookup_name(name: str) -> str:
 
 
 def load(name: str, **kw: Any) -> Dataset:
-    """Load a built-in dataset by name; the error lists the valid names."""
-    return lookup(DATASETS, name, "dataset")(**kw)
+    """Load a built-in dataset by name, or a ``.csv``/``.npz`` file by path.
+
+    The error for an unknown name lists the valid names.
+    """
+    if isinstance(name, str | Path) and Path(name).suffix.lower() in (".csv", ".npz"):
+        return load_file(name, **kw)
+    return lookup(DATASETS, str(name), "dataset")(**kw)
 
 
 def load_cat_dataset(path: str | Path) -> Dataset:

@@ -1,0 +1,241 @@
+"""initlab's speed against the tutorial's own loop, measured side by side in one run.
+
+    python benchmarks/run.py            # B1-B4 at full size, a few minutes on 2 cores
+    python benchmarks/run.py --quick    # a seconds-long smoke run (CI); asserts nothing about time
+    python benchmarks/run.py --json out.json
+
+B1  one tutorial He run (15000 steps, [2,10,5,1], 300 examples): initlab vs the tutorial loop;
+    compile time (cold numba cache, in a fresh process) and cache-load time reported apart.
+B2  3 initializations x 100 seeds of the tutorial task: models per second vs the loop (timed on
+    one model per initialization, best of ``--repeat``, and scaled); initlab trains all 300 in
+    slices of 20 and reports the overall rate and the best slice's; each side's peak memory (max
+    RSS of its process, imports included).
+B3  depth-50, width-1024 forward+backward on 4096 examples: achieved FLOP rate as a share of
+    this machine's float64 matrix-multiply rate measured in the same run.
+B4  ``initlab tutorial --out DIR --quiet`` end to end vs the tutorial's own code doing the same
+    work (three trainings, predictions, part 6, figures); needs ``initlab.cli_tutorial``.
+
+Timings are the best of ``--repeat`` runs (the machine may be shared). Run from the repository
+root with ``PYTHONPATH=src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+sys.path[:0] = [str(SRC), str(HERE)]
+
+import contextlib
+
+import tutorial_reference as tut
+from initlab import datasets, engines, network, train
+from initlab.train import TrainConfig
+
+INITS = {"zeros": "zeros", "random": "random", "he": "he_normal"}
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Smallest wall time of ``repeat`` calls, and the last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def tutorial_loop(init: str, steps: int) -> list[float]:
+    X, Y, _, _ = tut.load_dataset()
+    state = np.random.get_state()  # noqa: NPY002  (the tutorial seeds the global state)
+    try:
+        _, costs = tut.model(X, Y, num_iterations=steps, print_cost=True, initialization=init)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    return costs
+
+
+def _quiet(fn: Callable[[], Any]) -> Any:
+    import contextlib
+    import io
+    import warnings
+
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tutorial's own log(0) and exp overflow warnings
+        return fn()
+
+
+def worker(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Work run in a fresh process (cold caches, own peak memory); see :func:`in_process`."""
+    out: dict[str, Any] = {}
+    if name == "first_call":  # compile or cache-load time of the numba kernel
+        spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
+        p = network.init_params(spec, "he_normal", rng=0)
+        ds = datasets.load("moons")
+        t = time.perf_counter()
+        train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=1, engine="numba")
+        out["seconds"] = time.perf_counter() - t
+    elif name == "b2_initlab":  # all models, in slices, so contention spikes can be seen
+        spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
+        ds = datasets.load("moons")
+        plist = [network.init_params(spec, init, rng=s) for init in INITS.values()
+                 for s in range(args["seeds"])]
+        cfg = TrainConfig(num_iterations=args["steps"])
+        engines.train_many(spec, plist[:2], ds.train_X, ds.train_Y, TrainConfig(num_iterations=2))
+        slices, engine = [], ""
+        for lo in range(0, len(plist), args["slice"]):
+            part = plist[lo:lo + args["slice"]]
+            t = time.perf_counter()
+            hs = engines.train_many(spec, part, ds.train_X, ds.train_Y, cfg)
+            slices.append((len(part), time.perf_counter() - t))
+            engine = hs[0].engine
+        out.update(slices=slices, models=len(plist), engine=engine)
+    elif name == "b2_tutorial":  # one model per initialization, each timed `repeat` times
+        out["per_model_s"] = [
+            best(lambda i=init: _quiet(lambda: tutorial_loop(i, args["steps"])), args["repeat"])[0]
+            for init in INITS
+        ]
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def in_process(name: str, args: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__)), "--worker", name, "--args", json.dumps(args)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(SRC), **(env or {})})
+    result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    return result
+
+
+def b1(steps: int, repeat: int, quick: bool) -> dict[str, Any]:
+    spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
+    ds = datasets.load("moons")
+    p = network.init_params(spec, "he_normal", rng=np.random.RandomState(3))
+    out: dict[str, Any] = {}
+    if not quick:
+        with tempfile.TemporaryDirectory() as cache:
+            env = {"NUMBA_CACHE_DIR": cache}
+            out["compile_s"] = in_process("first_call", {}, env)["seconds"]
+            out["cache_load_s"] = in_process("first_call", {}, env)["seconds"]
+    run = lambda: train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=steps)
+    run()  # compiled or loaded from the cache: not part of the timing (reported above)
+    t_lab, h = best(run, repeat)
+    t_ref, costs = best(lambda: _quiet(lambda: tutorial_loop("he", steps)), repeat)
+    rel = float(np.max(np.abs(np.array(h.costs) - costs) / np.abs(costs)))
+    return {**out, "engine": h.engine, "initlab_s": t_lab, "tutorial_s": t_ref,
+            "speedup": t_ref / t_lab, "max_rel_cost_diff": rel}
+
+
+def b2(steps: int, seeds: int, repeat: int) -> dict[str, Any]:
+    lab = in_process("b2_initlab", {"steps": steps, "seeds": seeds, "slice": max(2, seeds // 5)})
+    ref = in_process("b2_tutorial", {"steps": steps, "repeat": repeat})
+    n, t_all = lab["models"], sum(t for _, t in lab["slices"])
+    lab_best = max(k / t for k, t in lab["slices"])  # models per second, least disturbed slice
+    ref_rate = len(ref["per_model_s"]) / sum(ref["per_model_s"])
+    return {"models": n, "engine": lab["engine"], "initlab_s": t_all,
+            "initlab_models_per_s": n / t_all, "initlab_models_per_s_best_slice": lab_best,
+            "tutorial_models_per_s": ref_rate, "tutorial_s_scaled": n / ref_rate,
+            "speedup": n / t_all / ref_rate, "speedup_best_slice": lab_best / ref_rate,
+            "initlab_peak_rss_mb": lab["max_rss_mb"], "tutorial_peak_rss_mb": ref["max_rss_mb"]}
+
+
+def b3(depth: int, width: int, m: int, repeat: int) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    spec = network.Spec.build([width] * (depth + 1), "relu", "linear")
+    params = network.init_params(spec, "he_normal", rng=rng)
+    X = rng.standard_normal((width, m))
+    Y = rng.standard_normal((width, m))
+    t_net, _ = best(lambda: network.loss_and_grads(spec, params, X, Y), repeat)
+    # forward W@A per layer; backward dW per layer and dA for all but the first
+    flops = 2.0 * width * width * m * (2 * depth + depth - 1)
+    A = rng.standard_normal((width, m))
+    W = rng.standard_normal((width, width))
+    n_mm = 3
+    t_mm, _ = best(lambda: [W @ A for _ in range(n_mm)], repeat)
+    net_rate, mm_rate = flops / t_net, n_mm * 2.0 * width * width * m / t_mm
+    return {"depth": depth, "width": width, "examples": m, "auto_engine": engines.choose(spec),
+            "seconds": t_net,
+            "initlab_gflops": net_rate / 1e9, "matmul_gflops": mm_rate / 1e9,
+            "share_of_matmul": net_rate / mm_rate}
+
+
+def b4(repeat: int, quick: bool) -> dict[str, Any]:
+    if importlib.util.find_spec("initlab.cli_tutorial") is None:
+        return {"skipped": "initlab.cli_tutorial is not in this tree (merge it to measure B4)"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "MPLBACKEND": "Agg"}
+    ref_code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import tutorial_reference as t; "
+                "t.run_document(sys.argv[1])")
+
+    def run(cmd: list[str]) -> float:
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            subprocess.run([*cmd, d], env=env, check=True, capture_output=True)
+            return time.perf_counter() - t
+
+    t_lab, _ = best(lambda: run([sys.executable, "-m", "initlab.cli", "tutorial", "--quiet", "--out"]), repeat)
+    t_ref, _ = best(lambda: run([sys.executable, "-c", ref_code]), 1 if quick else repeat)
+    return {"initlab_s": t_lab, "tutorial_s": t_ref, "speedup": t_ref / t_lab}
+
+
+def machine() -> dict[str, Any]:
+    import numba
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor()
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name"))
+    blas = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} x{i.get('num_threads')}"
+            for i in threadpool_info() if i.get("user_api") == "blas"]
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "numba": numba.__version__, "blas": blas,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, for CI smoke runs")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--only", default="b1,b2,b3,b4")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--args", default="{}", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        print(json.dumps(worker(a.worker, json.loads(a.args))))
+        return {}
+    q = a.quick
+    rep = 1 if q else a.repeat
+    parts = {
+        "b1": lambda: b1(300 if q else 15000, rep, q),
+        "b2": lambda: b2(300 if q else 15000, 2 if q else 100, rep),
+        "b3": lambda: b3(3 if q else 50, 64 if q else 1024, 256 if q else 4096, 1 if q else 2),
+        "b4": lambda: b4(rep, q),
+    }
+    results: dict[str, Any] = {"machine": machine(), "quick": q}
+    print(json.dumps(results["machine"]))
+    for name in a.only.split(","):
+        results[name] = parts[name]()
+        print(name.upper(), json.dumps(results[name]), flush=True)
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,500 @@
+# mypy: ignore-errors
+# (numba kernels: typed by numba at compile time, not by annotations)
+"""Numba-compiled training steps on a flat parameter vector (imported only by the engines).
+
+The maths is :mod:`initlab.network`'s, written as loops: the parameters of layer ``l`` sit in one
+float64 vector ``theta`` as ``W_l`` (row-major, shape ``(n_l, n_{l-1})``) followed by ``b_l``.
+Activations and heads are integer codes (:data:`ACT_CODES`, :data:`HEAD_CODES`) so one compiled
+function serves every registered network. Loops run over examples in the innermost position
+(contiguous in the ``(n, m)`` layout) so LLVM vectorises them; reductions are allowed to be
+re-associated (``fastmath`` ``reassoc``), which changes results only in the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+ACT_CODES = {
+    "identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
+    "selu": 6, "gelu": 7, "silu": 8, "softplus": 9, "erf": 10,
+}
+HEAD_CODES = {"sigmoid": 0, "softmax": 1, "linear": 2}
+OPT_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+
+_FM = {"reassoc", "contract", "nsz"}
+_JIT = {"cache": True, "fastmath": _FM, "nogil": True, "error_model": "numpy"}
+_EXP_CLIP = -709.0
+_NO_BIAS = np.empty(0)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_SHIFTER = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer in the low bits
+_EXP_COEF = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
+
+
+@njit(**_JIT)
+def exp_nonpositive(x, out, work):
+    """``out = exp(x)`` for ``x <= 0`` (clamped at -708), vectorisable, relative error < 1e-13.
+
+    ``x = n ln2 + r`` with integer ``n``, a degree-13 Taylor polynomial for ``exp(r)`` and
+    ``2**n`` assembled from its exponent bits, all in loops LLVM turns into SIMD code (libm's
+    scalar ``exp`` would cost more than the tutorial network's matrix products). Written to stay
+    correct under ``fastmath`` re-association, which numba passes on to inlined callees.
+    ``x``, ``out`` and ``work`` must be distinct arrays of one length.
+    """
+    m = x.shape[0]
+    for j in range(m):
+        xj = max(x[j], -708.0)
+        n = math.floor(xj * _LOG2E + 0.5)  # an exact integer in [-1022, 0]
+        r = (xj - n * _LN2_HI) - n * _LN2_LO
+        q = _EXP_COEF[0]
+        for c in _EXP_COEF[1:]:
+            q = q * r + c
+        out[j] = q
+        work[j] = n + _SHIFTER  # exact: its low mantissa bits hold n
+    bits = work.view(np.int64)
+    for j in range(m):
+        bits[j] = (bits[j] + 1023) << 52
+    scale = bits.view(np.float64)
+    for j in range(m):
+        out[j] *= scale[j]
+
+
+@njit(**_JIT)
+def _sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-max(z, _EXP_CLIP)))
+
+
+@njit(**_JIT)
+def _act(code, p, z):
+    if code == 0:
+        return z
+    if code == 1:
+        return _sigmoid(z)
+    if code == 2:
+        return math.tanh(z)
+    if code == 3:
+        return max(0.0, z)
+    if code == 4:
+        return z if z > 0.0 else p * z
+    if code == 5:
+        return z if z > 0.0 else p * math.expm1(min(z, 0.0))
+    if code == 6:
+        return _SELU_SCALE * (z if z > 0.0 else _SELU_ALPHA * math.expm1(min(z, 0.0)))
+    if code == 7:
+        return z * (0.5 * (1.0 + math.erf(z / _SQRT2)))
+    if code == 8:
+        return z * _sigmoid(z)
+    if code == 9:
+        return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+    return math.erf(z)
+
+
+@njit(**_JIT)
+def _deriv(code, p, z, a):
+    if code == 0:
+        return 1.0
+    if code == 1:
+        return a * (1.0 - a)
+    if code == 2:
+        return 1.0 - a * a
+    if code == 3:
+        return 1.0 if z > 0.0 else 0.0
+    if code == 4:
+        return 1.0 if z > 0.0 else p
+    if code == 5:
+        return 1.0 if z > 0.0 else a + p
+    if code == 6:
+        return _SELU_SCALE if z > 0.0 else a + _SELU_SCALE * _SELU_ALPHA
+    if code == 7:
+        return 0.5 * (1.0 + math.erf(z / _SQRT2)) + z * math.exp(-0.5 * z * z) * _INV_SQRT_2PI
+    if code == 8:
+        s = _sigmoid(z)
+        return s * (1.0 + z * (1.0 - s))
+    if code == 9:
+        return _sigmoid(z)
+    return _TWO_OVER_SQRT_PI * math.exp(-z * z)
+
+
+@njit(**_JIT)
+def _apply_act(code, p, Z, A):
+    n, m = Z.shape
+    if code == 3:  # relu: the tutorial's case, kept branch-free so it vectorises
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = max(Z[i, j], 0.0)
+        return
+    for i in range(n):
+        for j in range(m):
+            A[i, j] = _act(code, p, Z[i, j])
+
+
+@njit(**_JIT)
+def _mul_deriv(code, p, Z, A, D):
+    """``D *= act'(Z)`` in place."""
+    n, m = Z.shape
+    if code == 3:
+        for i in range(n):
+            for j in range(m):
+                D[i, j] = D[i, j] if Z[i, j] > 0.0 else 0.0
+        return
+    for i in range(n):
+        for j in range(m):
+            D[i, j] = D[i, j] * _deriv(code, p, Z[i, j], A[i, j])
+
+
+@njit(**_JIT)
+def _w(W, trans, i, k, p):
+    """Entry ``(i, k)`` of ``op(W)``, or 0 past the last column (padding)."""
+    if k >= p:
+        return 0.0
+    return W[k, i] if trans else W[i, k]
+
+
+@njit(**_JIT)
+def _pass8(o, first, start, W, trans, i, B, k, p):
+    q = p - 1
+    w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
+    w4, w5, w6, w7 = _w(W, trans, i, k + 4, p), _w(W, trans, i, k + 5, p), _w(W, trans, i, k + 6, p), _w(W, trans, i, k + 7, p)
+    c0, c1, c2, c3 = B[k], B[min(k + 1, q)], B[min(k + 2, q)], B[min(k + 3, q)]
+    c4, c5, c6, c7 = B[min(k + 4, q)], B[min(k + 5, q)], B[min(k + 6, q)], B[min(k + 7, q)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + ((w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+                            + (w4 * c4[j] + w5 * c5[j] + w6 * c6[j] + w7 * c7[j]))
+    else:
+        for j in range(o.shape[0]):
+            o[j] += ((w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+                     + (w4 * c4[j] + w5 * c5[j] + w6 * c6[j] + w7 * c7[j]))
+
+
+@njit(**_JIT)
+def _pass4(o, first, start, W, trans, i, B, k, p):
+    q = p - 1
+    w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
+    c0, c1, c2, c3 = B[k], B[min(k + 1, q)], B[min(k + 2, q)], B[min(k + 3, q)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + (w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j])
+    else:
+        for j in range(o.shape[0]):
+            o[j] += w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j]
+
+
+@njit(**_JIT)
+def _pass2(o, first, start, W, trans, i, B, k, p):
+    w0, w1 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p)
+    c0, c1 = B[k], B[min(k + 1, p - 1)]
+    if first:
+        for j in range(o.shape[0]):
+            o[j] = start + (w0 * c0[j] + w1 * c1[j])
+    else:
+        for j in range(o.shape[0]):
+            o[j] += w0 * c0[j] + w1 * c1[j]
+
+
+@njit(**_JIT)
+def _matmul(W, trans, B, bias, out, relu, other):
+    """``out = op(W) @ B (+ bias[:, None])`` with ``op(W) = W.T if trans else W``.
+
+    Each row of ``out`` is built in as few passes as possible, each adding up to eight rows of
+    ``B`` (missing ones weighted 0), so one load and store of ``out`` serves many multiply-adds
+    and the loop over the contiguous examples vectorises: for small layers the passes, not the
+    arithmetic, set the cost. An empty ``bias`` means none. With ``relu``, forward
+    (``not trans``) also writes ``other = max(out, 0)``; backward zeroes ``out`` where
+    ``other <= 0`` (the ReLU derivative from the pre-activation ``other``).
+    """
+    n, m = out.shape
+    p = B.shape[0]
+    for i in range(n):
+        o = out[i]
+        start = bias[i] if bias.shape[0] > 0 else 0.0
+        k = 0
+        while k < p:
+            r = p - k
+            if r >= 5:
+                _pass8(o, k == 0, start, W, trans, i, B, k, p)
+                k += 8
+            elif r >= 3:
+                _pass4(o, k == 0, start, W, trans, i, B, k, p)
+                k += 4
+            else:
+                _pass2(o, k == 0, start, W, trans, i, B, k, p)
+                k += 2
+        if relu:
+            x = other[i]
+            if trans:
+                for j in range(m):
+                    o[j] = o[j] if x[j] > 0.0 else 0.0
+            else:
+                for j in range(m):
+                    x[j] = max(o[j], 0.0)
+
+
+@njit(**_JIT)
+def _linear(W, b, Ap, Z):
+    """``Z = W @ Ap + b``."""
+    _matmul(W, False, Ap, b, Z, False, Z)
+
+
+@njit(**_JIT)
+def _grad_w(dZ, Ap, dW, db):
+    """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``.
+
+    Four rows of ``Ap`` share each load of ``dZ`` (missing ones repeat row ``k`` and are not
+    stored); the first pass also sums ``db``.
+    """
+    n, p = dW.shape
+    m = dZ.shape[1]
+    for i in range(n):
+        d = dZ[i]
+        for k in range(0, p, 4):
+            a0 = Ap[k]
+            a1 = Ap[k + 1] if k + 1 < p else a0
+            a2 = Ap[k + 2] if k + 2 < p else a0
+            a3 = Ap[k + 3] if k + 3 < p else a0
+            s0 = s1 = s2 = s3 = sb = 0.0
+            for j in range(m):
+                dj = d[j]
+                s0 += dj * a0[j]
+                s1 += dj * a1[j]
+                s2 += dj * a2[j]
+                s3 += dj * a3[j]
+                sb += dj
+            if k == 0:
+                db[i] = sb
+            dW[i, k] = s0
+            if k + 1 < p:
+                dW[i, k + 1] = s1
+            if k + 2 < p:
+                dW[i, k + 2] = s2
+            if k + 3 < p:
+                dW[i, k + 3] = s3
+
+
+@njit(**_JIT)
+def _head_forward(head, Z, A, Y, want_cost):
+    """Head output into ``A``; returns the summed (not averaged) loss from the logits ``Z``.
+
+    Without ``want_cost`` the loss terms are skipped (they only feed the history) and the
+    return value is only a finiteness probe: NaN or inf exactly when a logit is not finite.
+    """
+    n, m = Z.shape
+    total = 0.0
+    if head == 0:
+        x = np.empty(m)
+        e = np.empty(m)
+        work = np.empty(m)
+        for i in range(n):
+            zi, ai, yi = Z[i], A[i], Y[i]
+            for j in range(m):
+                x[j] = -abs(zi[j])
+            exp_nonpositive(x, e, work)  # one exp(-|z|) serves the sigmoid and the loss
+            for j in range(m):
+                num = 1.0 if zi[j] >= 0.0 else e[j]
+                ai[j] = num / (1.0 + e[j])
+                total += 0.0 * zi[j]
+            if want_cost:
+                for j in range(m):
+                    z = zi[j]
+                    total += max(z, 0.0) - z * yi[j] + math.log1p(e[j])
+    elif head == 1:
+        for j in range(m):
+            zmax = Z[0, j]
+            for i in range(1, n):
+                zmax = max(zmax, Z[i, j])
+            s = 0.0
+            for i in range(n):
+                A[i, j] = math.exp(Z[i, j] - zmax)
+                s += A[i, j]
+            logs = math.log(s)
+            for i in range(n):
+                A[i, j] = A[i, j] / s
+                total -= Y[i, j] * (Z[i, j] - zmax - logs)
+    else:
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = Z[i, j]
+                d = Z[i, j] - Y[i, j]
+                total += d * d
+        total = total / 2.0
+    return total
+
+
+@njit(**_JIT)
+def _views(theta, dims, l):
+    off = 0
+    for q in range(1, l):
+        off += dims[q] * (dims[q - 1] + 1)
+    n, p = dims[l], dims[l - 1]
+    return theta[off:off + n * p].reshape((n, p)), theta[off + n * p:off + n * p + n]
+
+
+@njit(**_JIT)
+def _view2(buf, n, m):
+    return buf[:n * m].reshape((n, m))
+
+
+@njit(**_JIT)
+def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, want_cost):
+    """Cost of ``theta`` on the batch ``(X, Y)``; gradients written into ``grad``.
+
+    ``Zs``/``As`` are flat per-layer scratch of size >= n_l m, ``D0``/``D1`` of size
+    >= max(n) m: flat so that every 2-D view is C-contiguous and its loops vectorise.
+    """
+    L = dims.shape[0] - 1
+    m = X.shape[1]
+    Ap = X
+    for l in range(1, L + 1):
+        W, b = _views(theta, dims, l)
+        Z = _view2(Zs[l - 1], dims[l], m)
+        A = _view2(As[l - 1], dims[l], m)
+        fused = l < L and acts[l - 1] == 3
+        _matmul(W, False, Ap, b, Z, fused, A)
+        if l < L and not fused:
+            _apply_act(acts[l - 1], aparams[l - 1], Z, A)
+        Ap = A
+    nL = dims[L]
+    AL = _view2(As[L - 1], nL, m)
+    cost = _head_forward(head, _view2(Zs[L - 1], nL, m), AL, Y, want_cost) / m
+    inv = 1.0 / m
+    dZ = _view2(D0, nL, m)
+    for i in range(nL):
+        for j in range(m):
+            dZ[i, j] = inv * (AL[i, j] - Y[i, j])
+    reg = 0.0
+    for l in range(L, 0, -1):
+        W, _ = _views(theta, dims, l)
+        dW, db = _views(grad, dims, l)
+        n, p = W.shape
+        Ap = X if l == 1 else _view2(As[l - 2], p, m)
+        _grad_w(dZ, Ap, dW, db)
+        if l2 > 0.0:
+            for i in range(n):
+                for k in range(p):
+                    reg += W[i, k] * W[i, k]
+                    dW[i, k] = dW[i, k] + l2 / m * W[i, k]
+        if l > 1:
+            dA = _view2(D1 if (L - l) % 2 == 0 else D0, p, m)
+            Zp = _view2(Zs[l - 2], p, m)
+            fused = acts[l - 2] == 3
+            _matmul(W, True, dZ, _NO_BIAS, dA, fused, Zp)
+            if not fused:
+                _mul_deriv(acts[l - 2], aparams[l - 2], Zp, Ap, dA)
+            dZ = dA
+    if l2 > 0.0 and want_cost:
+        cost += l2 / (2 * m) * reg
+    return cost
+
+
+@njit(**_JIT)
+def _update(opt, hyper, t, theta, grad, s1, s2):
+    lr = hyper[0]
+    if opt == 0:
+        for q in range(theta.shape[0]):
+            theta[q] = theta[q] - lr * grad[q]
+    elif opt == 1:
+        beta = hyper[1]
+        for q in range(theta.shape[0]):
+            s1[q] = beta * s1[q] + (1 - beta) * grad[q]
+            theta[q] = theta[q] - lr * s1[q]
+    else:
+        b1, b2, eps = hyper[1], hyper[2], hyper[3]
+        c1 = 1 - math.pow(b1, t)
+        c2 = 1 - math.pow(b2, t)
+        for q in range(theta.shape[0]):
+            g = grad[q]
+            s1[q] = b1 * s1[q] + (1 - b1) * g
+            s2[q] = b2 * s2[q] + (1 - b2) * g * g
+            theta[q] = theta[q] - lr * (s1[q] / c1) / (math.sqrt(s2[q] / c2) + eps)
+
+
+@njit(**_JIT)
+def _scratch(dims, m):
+    L = dims.shape[0] - 1
+    Zs = []
+    As = []
+    width = 1
+    for l in range(1, L + 1):
+        Zs.append(np.empty(dims[l] * m))
+        As.append(np.empty(dims[l] * m))
+        width = max(width, dims[l])
+    return Zs, As, np.empty(width * m), np.empty(width * m)
+
+
+@njit(**_JIT)
+def _gather(X, idx, lo, hi, buf):
+    out = _view2(buf, X.shape[0], hi - lo)
+    for r in range(X.shape[0]):
+        for j in range(hi - lo):
+            out[r, j] = X[r, idx[lo + j]]
+    return out
+
+
+@njit(**_JIT)
+def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
+              X, Y, idx, starts, costs):
+    """Run ``costs.shape[0]`` optimizer steps on one model.
+
+    ``costs[0]`` is the first step's cost (the one a history records); later entries are the
+    costs too for the softmax and linear heads, and a finiteness probe for the sigmoid head.
+
+    ``idx[starts[s]:starts[s+1]]`` are the example columns of step ``s``; an empty ``idx``
+    means full batch. Returns the index of the first step whose cost is not finite, else -1.
+    """
+    n_steps = costs.shape[0]
+    cheap_probe = head == 0  # only step 0 of a chunk is recorded; others just need a probe
+    full = idx.shape[0] == 0
+    mb = X.shape[1]
+    if not full:
+        mb = 1
+        for s in range(n_steps):
+            mb = max(mb, starts[s + 1] - starts[s])
+    Zs, As, D0, D1 = _scratch(dims, mb)
+    Xb = np.empty(X.shape[0] * mb)
+    Yb = np.empty(Y.shape[0] * mb)
+    grad = np.empty_like(theta)
+    for s in range(n_steps):
+        if full:
+            xs, ys = X, Y
+        else:
+            xs = _gather(X, idx, starts[s], starts[s + 1], Xb)
+            ys = _gather(Y, idx, starts[s], starts[s + 1], Yb)
+        c = loss_grad(theta, grad, dims, acts, aparams, head, l2, xs, ys, Zs, As, D0, D1,
+                      s == 0 or not cheap_probe)
+        costs[s] = c
+        if not math.isfinite(c):
+            return s
+        _update(opt, hyper, t0 + s + 1, theta, grad, s1, s2)
+    for q in range(theta.shape[0]):
+        if not math.isfinite(theta[q]):
+            return n_steps
+    return -1
+
+
+@njit(parallel=True, **_JIT)
+def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyper,
+                   X, Y, idx, starts, costs, status):
+    """:func:`run_steps` for K models at once (row k of each 2-D array), one thread per model."""
+    for k in prange(thetas.shape[0]):
+        status[k] = run_steps(thetas[k], s1s[k], s2s[k], t0, dims, acts, aparams, head, l2,
+                              opt, hyper, X, Y, idx, starts, costs[k])
+
+
+@njit(**_JIT)
+def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
+    """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
+    Zs, As, D0, D1 = _scratch(dims, X.shape[1])
+    grad = np.empty_like(theta)
+    c = loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, True)
+    return c, grad

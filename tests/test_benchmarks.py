@@ -1,0 +1,25 @@
+"""The benchmark command runs end to end in quick mode (its timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_quick_mode(tmp_path):
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+                   check=True, env=env, capture_output=True, text=True, timeout=600)
+    res = json.loads(out.read_text())
+    assert res["quick"] is True and res["machine"]["cores"] >= 1
+    assert res["b1"]["max_rel_cost_diff"] < 1e-9  # same costs as the tutorial loop
+    assert res["b1"]["speedup"] > 0
+    assert res["b2"]["models"] == 6 and res["b2"]["initlab_peak_rss_mb"] > 0
+    assert res["b3"]["share_of_matmul"] > 0
+    assert "speedup" in res["b4"] or "skipped" in res["b4"]

@@ -1,0 +1,230 @@
+"""Every engine against the reference loop and the tutorial's printed results."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from initlab import datasets, engines, network, train
+from initlab.activations import Activation
+from initlab.errors import InitlabError
+from initlab.train import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINES = ["numpy", "numba", "batched"]
+# The tutorial's printed He costs (iterations 0, 1000, ..., 14000).
+TUTORIAL_HE_COSTS = [
+    0.7342482321384683, 0.2956649797057583, 0.25184038318406815, 0.22284974489831486,
+    0.197785000749911, 0.17049197570926786, 0.13351846788644978, 0.09373065428140327,
+    0.06003854894423607, 0.0367254088164847, 0.023649094476709844, 0.016344535872923487,
+    0.011999996046588598, 0.009296262994410533, 0.00755073011114619,
+]
+# init name -> (train accuracy, test accuracy) printed by the tutorial
+TUTORIAL_ACCURACY = {
+    "zeros": (0.5, 0.5),
+    "random": (0.8866666666666667, 0.87),
+    "he_normal": (1.0, 1.0),
+}
+
+
+def _reference_module():
+    spec = importlib.util.spec_from_file_location("tutorial_reference", ROOT / "benchmarks" / "tutorial_reference.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return datasets.load("moons")
+
+
+@pytest.fixture(scope="module")
+def tutorial_spec():
+    return network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
+
+
+def _tutorial_params(spec, init):
+    return network.init_params(spec, init, rng=np.random.RandomState(3))
+
+
+def _rel(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+@pytest.fixture(scope="module")
+def he_runs(moons, tutorial_spec):
+    p = _tutorial_params(tutorial_spec, "he_normal")
+    return {
+        e: train.train(tutorial_spec, p, moons.train_X, moons.train_Y, engine=e) for e in ENGINES
+    }
+
+
+def test_reference_engine_reproduces_the_tutorial_loop(he_runs, moons):
+    ref = _reference_module()
+    X, Y, _, _ = ref.load_dataset()
+    np.testing.assert_array_equal(X, moons.train_X)
+    state = np.random.get_state()
+    try:
+        _, costs = ref.model(X, Y, initialization="he", print_cost=True)
+    finally:
+        np.random.set_state(state)
+    assert _rel(he_runs["numpy"].costs, costs) < 1e-12
+    assert _rel(he_runs["numpy"].costs, TUTORIAL_HE_COSTS) < 1e-12
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_he_costs_match_reference(he_runs, engine):
+    h = he_runs[engine]
+    assert h.iterations == list(range(0, 15000, 1000))
+    assert _rel(h.costs, he_runs["numpy"].costs) < 1e-9
+    assert _rel(h.costs, TUTORIAL_HE_COSTS) < 1e-9
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("init", sorted(TUTORIAL_ACCURACY))
+def test_tutorial_accuracies(moons, tutorial_spec, engine, init):
+    h = train.train(tutorial_spec, _tutorial_params(tutorial_spec, init), moons.train_X,
+                    moons.train_Y, engine=engine)
+    got = (network.accuracy(tutorial_spec, h.params, moons.train_X, moons.train_Y),
+           network.accuracy(tutorial_spec, h.params, moons.test_X, moons.test_Y))
+    assert got == TUTORIAL_ACCURACY[init]
+
+
+CASES = [
+    # dims, activation, head, optimizer, batch_size, l2
+    ([2, 10, 5, 1], "tanh", "sigmoid", "momentum", None, 0.0),
+    ([2, 8, 8, 8, 1], "leaky_relu:negative_slope=0.2", "sigmoid", "adam", 64, 0.1),
+    ([2, 7, 3], "gelu", "softmax", "adam", None, 0.0),
+    ([2, 6, 6, 3], "elu", "softmax", "gd", 50, 0.05),
+    ([2, 9, 1], "selu", "linear", "gd", None, 0.0),
+    ([2, 5, 5, 1], "silu", "sigmoid", "gd", None, 0.0),
+    ([2, 6, 1], "softplus", "sigmoid", "momentum", 32, 0.0),
+    ([2, 6, 1], "erf", "sigmoid", "gd", None, 0.0),
+    ([2, 6, 1], "sigmoid", "sigmoid", "adam", None, 0.0),
+    ([2, 6, 1], "identity", "linear", "momentum", None, 0.01),
+    ([2, 1], "relu", "sigmoid", "gd", None, 0.0),
+]
+
+
+def _data(dims, head, m=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((dims[0], m))
+    if head == "softmax":
+        Y = np.eye(dims[-1])[:, (X[0] > 0).astype(int) + (X[1] > 0.5).astype(int)]
+    elif head == "linear":
+        Y = np.sin(X[:1]) + 0.1 * X[1:2]
+    else:
+        Y = (X[:1] * X[1:2] > 0).astype(float)
+    return X, Y
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[1]}-{c[2]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("engine", ["numba", "batched"])
+def test_general_networks_match_reference(case, engine):
+    dims, act, head, opt, bs, l2 = case
+    spec = network.Spec.build(dims, act, head)
+    X, Y = _data(dims, head)
+    p = network.init_params(spec, "he_normal", rng=1)
+    kw = {"optimizer": opt, "learning_rate": 0.01, "num_iterations": 300, "record_every": 20,
+              "batch_size": bs, "seed": 5, "l2": l2, "metrics": ["accuracy"]}
+    ref = train.train(spec, p, X, Y, engine="numpy", **kw)
+    got = train.train(spec, p, X, Y, engine=engine, **kw)
+    assert got.iterations == ref.iterations
+    assert _rel(got.costs, ref.costs) < 1e-9
+    for k in ref.params:
+        np.testing.assert_allclose(got.params[k], ref.params[k], rtol=1e-9, atol=1e-12)
+    assert got.metrics["accuracy"] == ref.metrics["accuracy"]
+
+
+@pytest.mark.parametrize("batch_size,opt", [(None, "gd"), (40, "adam")])
+def test_batched_members_equal_their_single_runs(moons, tutorial_spec, batch_size, opt):
+    inits = ["he_normal", "random", "zeros", "glorot_uniform"]
+    runs = [(init, network.init_params(tutorial_spec, init, rng=s)) for s in range(3) for init in inits]
+    cfg = TrainConfig(opt, 0.01, 600, 100, batch_size=batch_size, seed=7, metrics=("accuracy",))
+    plist = [p for _, p in runs]
+    many = engines.train_many(tutorial_spec, plist, moons.train_X, moons.train_Y, cfg, "batched")
+    assert len(many) == len(plist)
+    for (init, p), h in zip(runs, many, strict=True):
+        single = engines.get("numba", tutorial_spec, cfg)(tutorial_spec, p, moons.train_X, moons.train_Y, cfg)
+        assert h.iterations == single.iterations
+        assert _rel(h.costs, single.costs) < 1e-9
+        assert h.metrics == single.metrics
+        if init != "random":  # x10 weights make the trajectory chaotic: last-bit differences grow
+            ref = train.train_numpy(tutorial_spec, p, moons.train_X, moons.train_Y, cfg)
+            assert _rel(h.costs, ref.costs) < 1e-9
+        for k in p:
+            np.testing.assert_allclose(h.params[k], single.params[k], rtol=1e-9, atol=1e-14)
+
+
+def test_train_many_auto_and_numpy_agree(moons, tutorial_spec):
+    plist = [network.init_params(tutorial_spec, "he_normal", rng=s) for s in range(3)]
+    cfg = TrainConfig(num_iterations=200, record_every=50)
+    a = engines.train_many(tutorial_spec, plist, moons.train_X, moons.train_Y, cfg)
+    b = engines.train_many(tutorial_spec, plist, moons.train_X, moons.train_Y, cfg, "numpy")
+    assert [h.engine for h in a] == ["batched"] * 3
+    for x, y in zip(a, b, strict=True):
+        assert _rel(x.costs, y.costs) < 1e-9
+    assert engines.train_many(tutorial_spec, [], moons.train_X, moons.train_Y, cfg) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_names_the_step(engine):
+    spec = network.Spec.build([2, 16, 16, 1], "relu", "linear")
+    X, Y = _data(spec.dims, "linear")
+    p = network.init_params(spec, "he_normal", rng=0)
+    with pytest.raises(InitlabError, match=r"diverged.*at step \d+"):
+        train.train(spec, p, X, Y * 1e3, learning_rate=5.0, num_iterations=2000, engine=engine)
+
+
+def test_batched_divergence_names_model_and_step(tutorial_spec):
+    spec = network.Spec.build([2, 16, 16, 1], "relu", "linear")
+    X, Y = _data(spec.dims, "linear")
+    plist = [network.init_params(spec, "he_normal", rng=s) for s in range(2)]
+    cfg = TrainConfig(learning_rate=5.0, num_iterations=2000)
+    with pytest.raises(InitlabError, match=r"model \d+: .*at step \d+"):
+        engines.train_many(spec, plist, X, Y * 1e3, cfg, "batched")
+
+
+def test_auto_choice(tutorial_spec):
+    assert engines.choose(tutorial_spec) == "numba"
+    assert engines.choose(tutorial_spec, many=True) == "batched"
+    wide = network.Spec.build([784, 512, 512, 10], "relu", "softmax")
+    assert engines.choose(wide) == "numpy"
+    custom = Activation("cube", lambda z: z**3, lambda z, a: 3 * z**2)
+    spec = network.Spec.build([2, 4, 1], custom, "sigmoid")
+    assert engines.choose(spec) == "numpy"
+    with pytest.raises(InitlabError, match="custom"):
+        engines.get("numba", spec)
+
+
+def test_unknown_engine_lists_valid_names():
+    with pytest.raises(InitlabError, match="numba"):
+        engines.get("cuda")
+    assert set(engines.names()) == {"auto", "batched", "numba", "numpy"}
+
+
+def test_compiled_code_is_cached_across_processes(tmp_path):
+    """A second process loads the compiled kernel from numba's cache instead of compiling."""
+    code = (
+        "import numpy as np\n"
+        "from initlab import network, train\n"
+        "from initlab.engines import kernels\n"
+        "spec = network.Spec.build([2, 3, 1], 'relu', 'sigmoid')\n"
+        "p = network.init_params(spec, 'he_normal', rng=0)\n"
+        "X = np.ones((2, 4)); Y = np.ones((1, 4))\n"
+        "train.train(spec, p, X, Y, num_iterations=2, engine='numba')\n"
+        "print(sum(kernels.run_steps.stats.cache_hits.values()),"
+        " sum(kernels.run_steps.stats.cache_misses.values()))\n"
+    )
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0] == ["0", "1"]  # compiled in the first process
+    assert runs[1] == ["1", "0"]  # loaded from the cache in the second
