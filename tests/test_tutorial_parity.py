@@ -222,3 +222,18 @@ def test_model_rejects_bad_input():
         T.model(X, Y, num_iterations=0)
     with pytest.raises(InitlabError, match="learning rate"):
         T.model(X, Y, learning_rate=-0.1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 301])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("noise", [0.0, 0.05, 0.3])
+def test_moons_and_circles_equal_scikit_learn(n, seed, noise):
+    from sklearn.datasets import make_circles, make_moons
+
+    from initlab import datasets
+
+    for ours, theirs in ((datasets.make_moons, make_moons), (datasets.make_circles, make_circles)):
+        X, y = ours(n, noise, seed)
+        rX, ry = theirs(n_samples=n, noise=noise, random_state=seed)
+        np.testing.assert_array_equal(X, rX)
+        np.testing.assert_array_equal(y, ry)

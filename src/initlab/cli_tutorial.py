@@ -27,8 +27,10 @@ def tutorial(
     as_json: bool,
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
-    from .experiments.tutorial import run_tutorial
-    from .experiments.tutorial_output import figure_pool, to_json_text, write_outputs
+    from .experiments.tutorial import run_activation_cases, run_tutorial
+    from .experiments.tutorial_output import (
+        Renderer, case_job, figure_pool, to_json_text, write_outputs,
+    )
     from .files import ensure_dir
 
     datasets.lookup_name(dataset)
@@ -37,8 +39,12 @@ def tutorial(
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
     t0 = time.perf_counter()
     with figure_pool() as pool:
-        result = run_tutorial(dataset, iterations, learning_rate, seed, print_cost=echo)
-        written = write_outputs(result, out, pool)
+        renderer = Renderer(pool)
+        # part 6 first: its figures are drawn in the second process while the trainings run
+        cases = run_activation_cases(seed)
+        renderer.prefetch([case_job(c) for c in cases])
+        result = run_tutorial(dataset, iterations, learning_rate, seed, echo, cases)
+        written = write_outputs(result, out, renderer)
     if as_json:
         doc = result.to_json()
         doc["figures"] = sorted(n for n in written if n.endswith(".png"))

@@ -40,22 +40,61 @@ def _columns(X: Any, y: Any) -> tuple[Array, Array]:
     return np.asarray(X, dtype=np.float64).T, np.asarray(y, dtype=np.float64).reshape(1, -1)
 
 
+def _two_class(outer: tuple[Array, Array], inner: tuple[Array, Array], noise: float,
+               seed: int) -> tuple[Array, Array]:
+    # scikit-learn's draw order (shuffle, then noise) from one RandomState(seed), so the data
+    # equal make_moons/make_circles(random_state=seed) and the tutorial's np.random.seed(seed)
+    gen = np.random.RandomState(seed)
+    X = np.vstack([np.append(outer[0], inner[0]), np.append(outer[1], inner[1])]).T
+    y = np.hstack([np.zeros(outer[0].size, dtype=np.intp), np.ones(inner[0].size, dtype=np.intp)])
+    idx = np.arange(y.size)
+    gen.shuffle(idx)
+    X, y = X[idx], y[idx]
+    X += gen.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def make_moons(n: int, noise: float, seed: int) -> tuple[Array, Array]:
+    """Two interleaving half circles, equal to ``sklearn.datasets.make_moons``.
+
+    Returns ``X`` of shape (n, 2) (examples in rows, as scikit-learn) and labels ``y`` (n,).
+    Written out here so the tutorial does not pay scikit-learn's import time; the tests check
+    equality with scikit-learn.
+    """
+    n_out, n_in = n // 2, n - n // 2
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    outer = (np.cos(t_out), np.sin(t_out))
+    inner = (1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5)
+    return _two_class(outer, inner, noise, seed)
+
+
+def make_circles(n: int, noise: float, seed: int, factor: float = 0.8) -> tuple[Array, Array]:
+    """A large circle containing a smaller one, equal to ``sklearn.datasets.make_circles``."""
+    n_out, n_in = n // 2, n - n // 2
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    outer = (np.cos(t_out), np.sin(t_out))
+    inner = (np.cos(t_in) * factor, np.sin(t_in) * factor)
+    return _two_class(outer, inner, noise, seed)
+
+
 def moons(n_train: int = 300, n_test: int = 100, noise: float = 0.05) -> Dataset:
     """The tutorial's make_moons split: train seed 1, test seed 2, noise .05."""
-    from sklearn.datasets import make_moons
-
-    # random_state=s gives the same data as the tutorial's np.random.seed(s); make_moons(...)
-    tr = _columns(*make_moons(n_samples=n_train, noise=noise, random_state=1))
-    te = _columns(*make_moons(n_samples=n_test, noise=noise, random_state=2))
+    check_positive_int(n_train, "n_train", minimum=2)
+    check_positive_int(n_test, "n_test", minimum=2)
+    check_positive_float(noise, "noise", allow_zero=True)
+    tr = _columns(*make_moons(n_train, noise, 1))
+    te = _columns(*make_moons(n_test, noise, 2))
     return Dataset("moons", *tr, *te, classes=("0", "1"))
 
 
 def circles(n_train: int = 300, n_test: int = 100, noise: float = 0.05) -> Dataset:
     """The original deeplearning.ai lab's make_circles split: seeds 1 and 2, noise .05, factor .8."""
-    from sklearn.datasets import make_circles
-
-    tr = _columns(*make_circles(n_samples=n_train, noise=noise, random_state=1))
-    te = _columns(*make_circles(n_samples=n_test, noise=noise, random_state=2))
+    check_positive_int(n_train, "n_train", minimum=2)
+    check_positive_int(n_test, "n_test", minimum=2)
+    check_positive_float(noise, "noise", allow_zero=True)
+    tr = _columns(*make_circles(n_train, noise, 1))
+    te = _columns(*make_circles(n_test, noise, 2))
     return Dataset("circles", *tr, *te, classes=("0", "1"))
 
 

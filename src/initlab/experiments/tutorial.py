@@ -206,14 +206,30 @@ def run_histogram_case(
     return HistogramCase(label, init, formula, activation, rng_, stats, acts)
 
 
+def run_activation_cases(seed: int = 0) -> list[HistogramCase]:
+    """Part 6: every weight scale with every activation, on one shared Gaussian input."""
+    check_positive_int(seed, "seed", minimum=0)
+    root = np.random.SeedSequence(seed)
+    X = np.random.default_rng(root).standard_normal((100, 1000))
+    pairs = [(a, w) for a in ACTIVATIONS for w in WEIGHT_SCALES]
+    return [
+        run_histogram_case(label, init, formula, act, X, np.random.default_rng(child))
+        for (act, (label, init, formula)), child in zip(pairs, root.spawn(len(pairs)), strict=True)
+    ]
+
+
 def run_tutorial(
     dataset: str = "moons",
     num_iterations: int = 15000,
     learning_rate: float = 0.01,
     seed: int = 0,
     print_cost: Callable[[str], None] | None = None,
+    cases: list[HistogramCase] | None = None,
 ) -> TutorialResult:
-    """Run the whole document; ``print_cost`` receives the document's printed lines."""
+    """Run the whole document; ``print_cost`` receives the document's printed lines.
+
+    ``cases`` are part 6's results when already computed by :func:`run_activation_cases`.
+    """
     check_positive_int(num_iterations, "number of iterations")
     check_positive_float(learning_rate, "learning rate")
     check_positive_int(seed, "seed", minimum=0)
@@ -226,12 +242,4 @@ def run_tutorial(
             print_cost(f"On the train set: Accuracy: {run.train_accuracy}")
             print_cost(f"On the test set: Accuracy: {run.test_accuracy}")
         runs.append(run)
-    root = np.random.SeedSequence(seed)
-    X = np.random.default_rng(root).standard_normal((100, 1000))
-    cases = []
-    children = root.spawn(len(ACTIVATIONS) * len(WEIGHT_SCALES))
-    for k, (act, (label, init, formula)) in enumerate(
-        (a, w) for a in ACTIVATIONS for w in WEIGHT_SCALES
-    ):
-        cases.append(run_histogram_case(label, init, formula, act, X, np.random.default_rng(children[k])))
-    return TutorialResult(data, runs, cases, seed)
+    return TutorialResult(data, runs, run_activation_cases(seed) if cases is None else cases, seed)

@@ -54,11 +54,47 @@ def render_job(job: Job) -> bytes:
     return figure_png(ax.figure)
 
 
-def render_jobs(jobs: list[Job], pool: Any = None) -> dict[str, bytes]:
-    """PNG bytes of every job; with a process ``pool``, half are drawn there meanwhile."""
-    remote = {j[0]: pool.submit(render_job, j) for j in jobs[1::2]} if pool is not None else {}
-    local = {j[0]: render_job(j) for j in jobs if j[0] not in remote}
-    return {j[0]: local[j[0]] if j[0] in local else remote[j[0]].result() for j in jobs}
+class Renderer:
+    """Draws figure jobs, half of them in an optional process ``pool``.
+
+    :meth:`prefetch` hands jobs to the pool at once (e.g. part 6's figures while the trainings
+    run); :meth:`render` returns every job's PNG bytes. A pool whose worker cannot start (e.g.
+    a ``__main__`` read from stdin) only costs speed: its jobs are drawn here.
+    """
+
+    def __init__(self, pool: Any = None) -> None:
+        self.pool = pool
+        self._futures: dict[str, Any] = {}
+
+    def _submit(self, jobs: list[Job]) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None:
+            return
+        try:
+            self._futures |= {j[0]: self.pool.submit(render_job, j) for j in jobs}
+        except BrokenProcessPool:
+            self.pool = None
+
+    def prefetch(self, jobs: list[Job]) -> None:
+        """Start drawing ``jobs`` in the pool now."""
+        self._submit(jobs)
+
+    def render(self, jobs: list[Job]) -> dict[str, bytes]:
+        """PNG bytes of every job (by file name), drawn here or collected from the pool."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        fresh = [j for j in jobs if j[0] not in self._futures]
+        if not self._futures:  # an idle pool takes every other job; a busy one none
+            self._submit(fresh[1::2])
+        out = {j[0]: render_job(j) for j in jobs if j[0] not in self._futures}
+        for j in jobs:
+            if j[0] not in out:
+                try:
+                    out[j[0]] = self._futures[j[0]].result()
+                except BrokenProcessPool:
+                    out[j[0]] = render_job(j)
+        return {j[0]: out[j[0]] for j in jobs}
 
 
 def _warm() -> None:
@@ -69,7 +105,7 @@ def _warm() -> None:
 
 @contextmanager
 def figure_pool(enabled: bool = True) -> Iterator[Any]:
-    """A one-worker process pool for :func:`render_jobs`, or ``None`` on a single core.
+    """A one-worker process pool for :class:`Renderer`, or ``None`` on a single core.
 
     The worker starts (and imports matplotlib) at once, so that cost overlaps whatever the
     caller computes before it has figures to draw.
@@ -118,12 +154,12 @@ def _run_section(n: int, run: TrainingRun, result: TutorialResult, jobs: list[Jo
     )
 
 
-def _case_figure(case: HistogramCase, jobs: list[Job]) -> Image:
+def case_job(case: HistogramCase) -> Job:
+    """Part 6's figure for one case, drawn from the recorded counts (what results.json holds)."""
     name = f"hist_{case.activation}_{case.label.replace('=', '').replace('.', '_')}.png"
-    # drawn from the recorded counts, so the figure shows exactly what results.json holds
-    return _image((name, "plot_histogram_row", {
+    return (name, "plot_histogram_row", {
         "counts": [s.counts for s in case.layers], "edges": [s.edges for s in case.layers],
-        "title": f"{case.activation}, weights {case.formula} ({case.label})"}), jobs)
+        "title": f"{case.activation}, weights {case.formula} ({case.label})"})
 
 
 def _part6(result: TutorialResult, jobs: list[Job]) -> Section:
@@ -133,7 +169,7 @@ def _part6(result: TutorialResult, jobs: list[Job]) -> Section:
         rows = [[c.label, s.layer, s.mean, s.std, s.limit_share] for c in cases for s in c.layers]
         table = Table(["weights", "layer", "mean", "std", "share within 0.01 of limits"], rows,
                       caption=f"Per-layer statistics, {act}")
-        subs.append(Section(f"Activation: {act}", images=[_case_figure(c, jobs) for c in cases],
+        subs.append(Section(f"Activation: {act}", images=[_image(case_job(c), jobs) for c in cases],
                             tables=[table], id=f"part6-{act}"))
     return Section(
         "6 - The distribution of activation values",
@@ -147,11 +183,8 @@ def _part6(result: TutorialResult, jobs: list[Job]) -> Section:
     )
 
 
-def build_pages(result: TutorialResult, pool: Any = None) -> tuple[str, dict[str, bytes]]:
-    """Render every figure (PNG bytes by file name) and the HTML page, in memory.
-
-    ``pool`` is an optional ``concurrent.futures`` process pool that draws half the figures.
-    """
+def build_pages(result: TutorialResult, renderer: Renderer | None = None) -> tuple[str, dict[str, bytes]]:
+    """Render every figure (PNG bytes by file name) and the HTML page, in memory."""
     jobs: list[Job] = []
     d = result.data
     data_img = _image(("dataset.png", "plot_dataset", {
@@ -173,7 +206,7 @@ def build_pages(result: TutorialResult, pool: Any = None) -> tuple[str, dict[str
                             tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"],
                                           rows)], id="conclusions"))
     sections.append(_part6(result, jobs))
-    figures = render_jobs(jobs, pool)
+    figures = (renderer or Renderer()).render(jobs)
     for im in _images(sections):
         im.png = figures[im.caption]
     return render_html(TITLE, sections, {"initlab": result.to_json()["initlab_version"]}), figures
@@ -186,10 +219,12 @@ def _images(sections: list[Section]) -> list[Image]:
     return out
 
 
-def write_outputs(result: TutorialResult, out: str | Path, pool: Any = None) -> dict[str, Path]:
+def write_outputs(
+    result: TutorialResult, out: str | Path, renderer: Renderer | None = None
+) -> dict[str, Path]:
     """Write every figure, ``results.json`` and ``index.html`` into ``out``; returns the paths."""
     folder = ensure_dir(out)
-    page, figures = build_pages(result, pool)
+    page, figures = build_pages(result, renderer)
     doc = result.to_json()
     doc["figures"] = sorted(figures)
     written = {name: atomic_write_bytes(folder / name, png) for name, png in figures.items()}
