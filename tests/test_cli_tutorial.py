@@ -137,7 +137,7 @@ def run_fail(args, capsys):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--dataset", "spirals2"], "unknown dataset 'spirals2'; valid: circles, moons"),
+        (["--dataset", "spirals2"], "invalid tutorial dataset 'spirals2'; valid: moons, circles"),
         (["--iterations", "0"], "iterations must be an integer >= 1, got 0"),
         (["--iterations", "-5"], "got -5"),
         (["--learning-rate", "nan"], "learning rate must be finite"),

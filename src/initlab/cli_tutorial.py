@@ -7,14 +7,17 @@ import time
 
 import click
 
-from . import datasets
+from .errors import check_choice
+
+#: The document's datasets: two-class, two-feature, with its sizes, noise and seeds.
+TUTORIAL_DATASETS = ("moons", "circles")
 
 
 @click.command()
 @click.option("--out", "out", default="tutorial-out", show_default=True,
               help="Folder for index.html, results.json and the PNG figures.")
 @click.option("--dataset", default="moons", show_default=True,
-              help=f"Training data: one of {', '.join(datasets.names())}.")
+              help=f"Training data: one of {', '.join(TUTORIAL_DATASETS)}.")
 @click.option("--iterations", type=int, default=15000, show_default=True,
               help="Gradient-descent steps per training.")
 @click.option("--learning-rate", type=float, default=0.01, show_default=True)
@@ -29,11 +32,15 @@ def tutorial(
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
     from .experiments.tutorial import run_activation_cases, run_tutorial
     from .experiments.tutorial_output import (
-        Renderer, case_job, figure_pool, to_json_text, write_outputs,
+        Renderer,
+        case_job,
+        figure_pool,
+        to_json_text,
+        write_outputs,
     )
     from .files import ensure_dir
 
-    datasets.lookup_name(dataset)
+    check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
     ensure_dir(out)  # fail on an unwritable --out before minutes of work
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))

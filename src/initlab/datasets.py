@@ -283,12 +283,6 @@ def names() -> list[str]:
     return sorted(DATASETS)
 
 
-def lookup_name(name: str) -> str:
-    """Return the canonical name of a built-in dataset, or raise listing the valid ones."""
-    lookup(DATASETS, name, "dataset")
-    return name.strip().lower().replace("-", "_")
-
-
 def load(name: str, **kw: Any) -> Dataset:
     """Load a built-in dataset by name, or a ``.csv``/``.npz`` file by path.
 
