@@ -61,3 +61,18 @@ def test_tutorial_result_renders_in_jupyter():
     html = r._repr_html_()
     assert html.count("<tr>") == 1 + 3
     assert "3-layer NN with He initialization" in html and "Fails to break symmetry" in html
+
+
+def test_a_reused_histogram_row_draws_what_a_fresh_one_draws():
+    rng = np.random.default_rng(3)
+    rows = []
+    for scale in (1.0, 40.0):
+        hs = [np.histogram(rng.standard_normal(500) * scale, 30) for _ in range(5)]
+        rows.append(([h[0] for h in hs], [h[1] for h in hs]))
+    axes = plots.plot_histogram_row(*rows[0], title="first")
+    plots.update_histogram_row(axes, *rows[1], title="second")
+    fresh = plots.plot_histogram_row(*rows[1], title="second")
+    for a, b in zip(axes, fresh, strict=True):
+        assert a.get_xlim() == b.get_xlim() and a.get_ylim() == b.get_ylim()
+        np.testing.assert_array_equal(a.patches[0].get_data().values, b.patches[0].get_data().values)
+    assert figure_png(axes[0].figure) == figure_png(fresh[0].figure)

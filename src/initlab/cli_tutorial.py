@@ -30,10 +30,14 @@ def tutorial(
     as_json: bool,
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
+    from .datasets import load
     from .experiments.tutorial import run_activation_cases, run_tutorial
     from .experiments.tutorial_output import (
         Renderer,
+        boundary_job,
         case_job,
+        cost_job,
+        dataset_job,
         figure_pool,
         to_json_text,
         write_outputs,
@@ -45,12 +49,19 @@ def tutorial(
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
     t0 = time.perf_counter()
-    with figure_pool() as pool:
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread here: the figure worker holds the other core, and OpenBLAS threads
+    # spinning against it slow the small matrix products of part 6
+    with figure_pool() as pool, threadpool_limits(1 if pool else None):
         renderer = Renderer(pool)
         # part 6 first: its figures are drawn in the second process while the trainings run
+        # here; then that process draws the rest, so this one never loads matplotlib
         cases = run_activation_cases(seed)
-        renderer.prefetch([case_job(c) for c in cases])
+        renderer.prefetch([dataset_job(load(dataset)), *(case_job(c) for c in cases)])
         result = run_tutorial(dataset, iterations, learning_rate, seed, echo, cases)
+        renderer.prefetch([cost_job(r) for r in result.runs])
+        renderer.prefetch([boundary_job(r, result.data) for r in result.runs])
         written = write_outputs(result, out, renderer)
     if as_json:
         doc = result.to_json()

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import network, plots
+from ..datasets import Dataset
 from ..files import atomic_write_bytes, atomic_write_text, ensure_dir
 from ..report import Image, Section, Table, figure_png, render_html
 from .tutorial import HistogramCase, TrainingRun, TutorialResult
@@ -46,9 +47,20 @@ OBSERVATIONS = {
 Job = tuple[str, str, dict[str, Any]]
 
 
+#: One reusable histogram-row figure per depth, per process (see plots.update_histogram_row).
+_ROWS: dict[int, Any] = {}
+
+
 def render_job(job: Job) -> bytes:
     """Draw one job's figure and return its PNG bytes."""
     _, fn, kwargs = job
+    if fn == "plot_histogram_row":
+        depth = len(kwargs["counts"])
+        if depth in _ROWS:
+            plots.update_histogram_row(_ROWS[depth], **kwargs)
+        else:
+            _ROWS[depth] = plots.plot_histogram_row(**kwargs)
+        return figure_png(_ROWS[depth][0].figure)
     drawn = getattr(plots, fn)(**kwargs)
     ax = drawn[0] if isinstance(drawn, list | tuple | np.ndarray) else drawn
     return figure_png(ax.figure)
@@ -130,15 +142,31 @@ def _image(job: Job, jobs: list[Job]) -> Image:
     return Image(caption=job[0], id="fig-" + job[0].removesuffix(".png"))
 
 
-def _run_section(n: int, run: TrainingRun, result: TutorialResult, jobs: list[Job]) -> Section:
-    data = result.data
-    cost_img = _image((f"cost_{run.initialization}.png", "plot_costs", {
-        "iterations": run.iterations, "costs": run.costs, "learning_rate": run.learning_rate}), jobs)
+def dataset_job(data: Dataset) -> Job:
+    """The training-set scatter."""
+    return ("dataset.png", "plot_dataset",
+            {"X": data.train_X, "Y": data.train_Y, "title": f"Training set: {data.name}"})
+
+
+def cost_job(run: TrainingRun) -> Job:
+    """One training's cost curve."""
+    return (f"cost_{run.initialization}.png", "plot_costs", {
+        "iterations": run.iterations, "costs": run.costs, "learning_rate": run.learning_rate})
+
+
+def boundary_job(run: TrainingRun, data: Dataset) -> Job:
+    """One training's decision boundary; the grid is predicted here, only drawing is left."""
     spec = network.Spec.build([data.n_features, 10, 5, 1], "relu", "sigmoid")
     xx, yy, Z = plots.decision_grid(lambda pts: network.predict(spec, run.params, pts.T), data.train_X)
-    db_img = _image((f"boundary_{run.initialization}.png", "plot_decision_regions", {
+    return (f"boundary_{run.initialization}.png", "plot_decision_regions", {
         "xx": xx, "yy": yy, "Z": Z, "X": data.train_X, "y": data.train_Y,
-        "title": f"Model with {run.model_name.split(' with ')[-1]}"}), jobs)
+        "title": f"Model with {run.model_name.split(' with ')[-1]}"})
+
+
+def _run_section(n: int, run: TrainingRun, result: TutorialResult, jobs: list[Job]) -> Section:
+    data = result.data
+    cost_img = _image(cost_job(run), jobs)
+    db_img = _image(boundary_job(run, data), jobs)
     costs = Table(["iteration", "cost"], list(zip(run.iterations, run.costs, strict=True)),
                   caption="Cost every 1000 iterations", fmt="{!r}")
     acc = Table(["set", "accuracy"], [["train", run.train_accuracy], ["test", run.test_accuracy]],
@@ -187,8 +215,7 @@ def build_pages(result: TutorialResult, renderer: Renderer | None = None) -> tup
     """Render every figure (PNG bytes by file name) and the HTML page, in memory."""
     jobs: list[Job] = []
     d = result.data
-    data_img = _image(("dataset.png", "plot_dataset", {
-        "X": d.train_X, "Y": d.train_Y, "title": f"Training set: {d.name}"}), jobs)
+    data_img = _image(dataset_job(d), jobs)
     sections = [
         Section("Parameter Initialization", [INTRO], id="intro"),
         Section("The dataset", [(f"{d.train_X.shape[1]} training and {d.test_X.shape[1]} test "
