@@ -41,7 +41,7 @@ def _columns(X: Any, y: Any) -> tuple[Array, Array]:
 
 
 def _two_class(outer: tuple[Array, Array], inner: tuple[Array, Array], noise: float,
-               seed: int) -> tuple[Array, Array]:
+               seed: int) -> tuple[Array, NDArray[np.intp]]:
     # scikit-learn's draw order (shuffle, then noise) from one RandomState(seed), so the data
     # equal make_moons/make_circles(random_state=seed) and the tutorial's np.random.seed(seed)
     gen = np.random.RandomState(seed)
@@ -54,7 +54,7 @@ def _two_class(outer: tuple[Array, Array], inner: tuple[Array, Array], noise: fl
     return X, y
 
 
-def make_moons(n: int, noise: float, seed: int) -> tuple[Array, Array]:
+def make_moons(n: int, noise: float, seed: int) -> tuple[Array, NDArray[np.intp]]:
     """Two interleaving half circles, equal to ``sklearn.datasets.make_moons``.
 
     Returns ``X`` of shape (n, 2) (examples in rows, as scikit-learn) and labels ``y`` (n,).
@@ -68,7 +68,9 @@ def make_moons(n: int, noise: float, seed: int) -> tuple[Array, Array]:
     return _two_class(outer, inner, noise, seed)
 
 
-def make_circles(n: int, noise: float, seed: int, factor: float = 0.8) -> tuple[Array, Array]:
+def make_circles(
+    n: int, noise: float, seed: int, factor: float = 0.8
+) -> tuple[Array, NDArray[np.intp]]:
     """A large circle containing a smaller one, equal to ``sklearn.datasets.make_circles``."""
     n_out, n_in = n // 2, n - n // 2
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
@@ -326,7 +328,7 @@ def load_cat_dataset(path: str | Path) -> Dataset:
 
 
 def _cat_from_arrays(a: dict[str, Any]) -> Dataset:
-    out = []
+    out: list[Array] = []
     for split in ("train", "test"):
         x = np.asarray(a[f"{split}_set_x"])
         y = np.asarray(a[f"{split}_set_y"]).reshape(1, -1)
@@ -336,8 +338,9 @@ def _cat_from_arrays(a: dict[str, Any]) -> Dataset:
                 f"{split}_set_y has {y.shape[1]} labels"
             )
         X = x.reshape(x.shape[0], -1).T / 255
-        out.extend(check_data(X, y, name=f"{split}_set_x"))
+        Xc, Yc = check_data(X, y, name=f"{split}_set_x")
+        out += [Xc, Yc]
     classes = tuple(
         c.decode() if isinstance(c, bytes) else str(c) for c in np.asarray(a["list_classes"]).ravel()
     )
-    return Dataset("cat", *out, classes=classes)
+    return Dataset("cat", out[0], out[1], out[2], out[3], classes=classes)
