@@ -228,3 +228,28 @@ def test_compiled_code_is_cached_across_processes(tmp_path):
                            check=True).stdout.split() for _ in range(2)]
     assert runs[0] == ["0", "1"]  # compiled in the first process
     assert runs[1] == ["1", "0"]  # loaded from the cache in the second
+
+
+def test_auto_waits_for_a_warm_cache_before_compiling_a_short_run(tutorial_spec, monkeypatch):
+    from initlab.train import TrainConfig
+
+    short, long_ = TrainConfig(num_iterations=15000), TrainConfig(num_iterations=400_000)
+    monkeypatch.setattr(engines, "compiled_cache_warm", lambda: False)
+    assert engines.choose(tutorial_spec, short) == "numpy"
+    assert engines.choose(tutorial_spec, long_) == "numba"
+    assert engines.choose(tutorial_spec, short, many=True) == "batched"
+    monkeypatch.setattr(engines, "compiled_cache_warm", lambda: True)
+    assert engines.choose(tutorial_spec, short) == "numba"
+
+
+def test_cache_warmth_is_read_from_numbas_index_files(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    index = tmp_path / "cache" / "x" / "kernels.run_steps-444.py311.nbi"
+    in_tree = any((Path(engines.__file__).parent / "__pycache__").glob("kernels.run_steps-*.nbi"))
+    assert engines.compiled_cache_warm() == in_tree
+    index.parent.mkdir(parents=True)
+    index.write_bytes(b"")
+    assert engines.compiled_cache_warm()

@@ -63,6 +63,9 @@ def tutorial(
         renderer.prefetch([cost_job(r) for r in result.runs])
         renderer.prefetch([boundary_job(r, result.data) for r in result.runs])
         written = write_outputs(result, out, renderer)
+    from .cli import request_fast_exit
+
+    request_fast_exit()  # every file is written and closed, the figure process has ended
     if as_json:
         doc = result.to_json()
         doc["figures"] = sorted(n for n in written if n.endswith(".png"))

@@ -61,15 +61,47 @@ def compiled_supports(spec: Any) -> bool:
     return supports(spec)
 
 
+#: Below this many layer-steps (iterations x layers) a single run is shorter in NumPy than the
+#: ~25 s the first compilation takes, so ``auto`` waits for a warm cache before compiling.
+COLD_CACHE_LAYER_STEPS = 500_000
+
+
+def compiled_cache_warm() -> bool:
+    """True when numba's on-disk cache holds the compiled training kernel.
+
+    Looks for the cache index of ``kernels.run_steps`` where numba keeps it: beside the module
+    (``__pycache__``), under ``NUMBA_CACHE_DIR``, or in the user's cache folder.
+    """
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    places = [here / "__pycache__"]
+    for env in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME"):
+        if os.environ.get(env):
+            places.append(Path(os.environ[env]))
+    places.append(Path.home() / ".cache" / "numba")
+    return any(next(p.rglob("kernels.run_steps-*.nbi"), None) for p in places if p.is_dir())
+
+
 def choose(spec: Any, config: Any = None, many: bool = False) -> str:
-    """The engine ``auto`` picks: compiled for small registered networks, else ``numpy``."""
+    """The engine ``auto`` picks: compiled for small registered networks, else ``numpy``.
+
+    A single short run (``config.num_iterations`` x layers below
+    :data:`COLD_CACHE_LAYER_STEPS`) stays in NumPy until the compiled code is cached, since
+    compiling would take longer than the run.
+    """
     if not compiled_supports(spec):
         return "numpy"
     dims = spec.dims
     macs = sum(dims[i] * dims[i + 1] for i in range(len(dims) - 1))
     if macs > SMALL_NETWORK_MACS:
         return "numpy"
-    return "batched" if many else "numba"
+    if many:
+        return "batched"
+    steps = getattr(config, "num_iterations", None)
+    short = steps is not None and steps * (len(dims) - 1) < COLD_CACHE_LAYER_STEPS
+    return "numpy" if short and not compiled_cache_warm() else "numba"
 
 
 def get(name: str, spec: Any = None, config: Any = None, callbacks: Sequence[Any] = ()) -> Callable[..., Any]:
