@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from initlab.cli import main
+from cli_helpers import invoke as run
 from initlab.cli_histograms import histograms, split_specs
 from initlab.propagation import STAT_NAMES
 
 SMALL = ["--depth", "3", "--width", "20", "--samples", "60", "--bins", "10"]
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_defaults_are_the_tutorial_experiment() -> None:

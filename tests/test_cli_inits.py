@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import invoke as run
 from initlab import initializers as I
-from initlab.cli import main
 
 # Research file, table 2b: (scheme, quantity, dense 256->128, conv 3x3 32->64), printed to 6 places.
 GOLDEN = [
@@ -34,14 +34,6 @@ GOLDEN = [
 ]
 
 
-def run(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

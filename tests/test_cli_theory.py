@@ -8,18 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import invoke as run
 from initlab import theory as th
-from initlab.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from initlab.cli import main
+from cli_helpers import invoke as run_cli
 
 DOC_ACCURACY = {"zeros": (0.5, 0.5), "random": (0.8866666666666667, 0.87), "he": (1.0, 1.0)}
 HE_FIRST, HE_LAST = 0.7342482321384683, 0.00755073011114619  # printed by the document
 
 
-def run_cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

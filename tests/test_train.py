@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_helpers import invoke as _cli
 from initlab import network, train
 from initlab.errors import InitlabError
 from initlab.train import BatchSchedule
@@ -129,16 +130,6 @@ def test_bad_data_and_params(problem):
         train.train(spec, bad, X, Y)
 
 
-def _cli(args, capsys):
-    from initlab.cli import main
-
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_train_tutorial_he_run(capsys, tmp_path):
