@@ -9,7 +9,7 @@ figures and the HTML page are made from it by :mod:`initlab.experiments.tutorial
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -99,7 +99,6 @@ class HistogramCase:
     activation: str
     range: tuple[float, float]
     layers: list[LayerStats]
-    activations: list[Array] = field(repr=False, default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """JSON record: every per-layer statistic and histogram."""
@@ -203,7 +202,7 @@ def run_histogram_case(
         near = (a - lo < 0.01) | (hi - a < 0.01)
         stats.append(LayerStats(i, float(a.mean()), float(a.std()), float(near.mean()),
                                 counts.tolist(), edges.tolist()))
-    return HistogramCase(label, init, formula, activation, rng_, stats, acts)
+    return HistogramCase(label, init, formula, activation, rng_, stats)
 
 
 def run_activation_cases(seed: int = 0) -> list[HistogramCase]:
