@@ -131,6 +131,8 @@ def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
     Member k equals its own :func:`train_numba` run bit for bit: it runs the same kernel on the
     same batches. Callbacks are not supported here; metrics are, per model.
     """
+    from numba import parallel_chunksize
+
     from .kernels import run_steps_many
 
     K = len(params_list)
@@ -146,7 +148,10 @@ def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
     def chunk(i0: int, n: int) -> Array:
         idx, starts = sched.take(n)
         costs = np.empty((K, n))
-        run_steps_many(thetas, s1, s2, i0, *enc.args(), Xc, Yc, idx, starts, costs, status)
+        # threads take one model at a time, so a core slowed by other work runs fewer models
+        # instead of holding up the batch
+        with parallel_chunksize(1):
+            run_steps_many(thetas, s1, s2, i0, *enc.args(), Xc, Yc, idx, starts, costs, status)
         for k in range(K):
             _raise_if_diverged(int(status[k]), i0, n, f"model {k}: ")
         if i0 % config.record_every == 0:  # a recorded step leads this chunk
