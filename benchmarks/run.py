@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -58,6 +58,22 @@ def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         out = fn()
         times.append(time.perf_counter() - t)
     return min(times), out
+
+
+def best_interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, Any]]:
+    """:func:`best` of each function, their calls taking turns.
+
+    Taking turns exposes every side to the same drift of a shared machine's speed, which
+    otherwise lands on whichever side happens to run during a slow minute.
+    """
+    times: list[list[float]] = [[] for _ in fns]
+    outs: list[Any] = [None] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            outs[i] = fn()
+            times[i].append(time.perf_counter() - t)
+    return [(min(ts), out) for ts, out in zip(times, outs, strict=True)]
 
 
 def tutorial_loop(init: str, steps: int) -> list[float]:
@@ -90,26 +106,6 @@ def worker(name: str, args: dict[str, Any]) -> dict[str, Any]:
         t = time.perf_counter()
         train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=1, engine="numba")
         out["seconds"] = time.perf_counter() - t
-    elif name == "b2_initlab":  # all models, in slices, so contention spikes can be seen
-        spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
-        ds = datasets.load("moons")
-        plist = [network.init_params(spec, init, rng=s) for init in INITS.values()
-                 for s in range(args["seeds"])]
-        cfg = TrainConfig(num_iterations=args["steps"])
-        engines.train_many(spec, plist[:2], ds.train_X, ds.train_Y, TrainConfig(num_iterations=2))
-        slices, engine = [], ""
-        for lo in range(0, len(plist), args["slice"]):
-            part = plist[lo:lo + args["slice"]]
-            t = time.perf_counter()
-            hs = engines.train_many(spec, part, ds.train_X, ds.train_Y, cfg)
-            slices.append((len(part), time.perf_counter() - t))
-            engine = hs[0].engine
-        out.update(slices=slices, models=len(plist), engine=engine)
-    elif name == "b2_tutorial":  # one model per initialization, each timed `repeat` times
-        out["per_model_s"] = [
-            best(lambda i=init: _quiet(lambda: tutorial_loop(i, args["steps"])), args["repeat"])[0]
-            for init in INITS
-        ]
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -120,6 +116,60 @@ def in_process(name: str, args: dict[str, Any], env: dict[str, str] | None = Non
                          env={**os.environ, "PYTHONPATH": str(SRC), **(env or {})})
     result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
     return result
+
+
+class Served:
+    """A worker process answering one JSON request per line (see :func:`serve`)."""
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        cmd = [sys.executable, str(Path(__file__)), "--serve", name, "--args", json.dumps(args)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(SRC)})
+        self.peak_rss_mb = 0.0
+        self.ask({})  # set up (imports, data, warm-up) before any timing
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark worker {self.proc.args[3]} died")
+        out: dict[str, Any] = json.loads(line)
+        self.peak_rss_mb = out["max_rss_mb"]
+        return out
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+def serve(name: str, args: dict[str, Any]) -> None:
+    """Answer requests from stdin: ``b2_initlab`` trains models ``lo:hi`` of the 300 with
+    ``engines.train_many``; ``b2_tutorial`` runs the tutorial loop once for ``init``. An
+    empty request only reports."""
+    spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
+    ds = datasets.load("moons")
+    plist = [network.init_params(spec, init, rng=s) for init in INITS.values()
+             for s in range(args.get("seeds", 0))]
+    cfg = TrainConfig(num_iterations=args["steps"])
+    if name == "b2_initlab":  # compiled or loaded before timing
+        engines.train_many(spec, plist[:2], ds.train_X, ds.train_Y, TrainConfig(num_iterations=2))
+    for line in sys.stdin:
+        req, out = json.loads(line), {}
+        t = time.perf_counter()
+        if name == "b2_initlab" and req:
+            hs = engines.train_many(spec, plist[req["lo"]:req["hi"]], ds.train_X, ds.train_Y, cfg)
+            out = {"models": len(hs), "engine": hs[0].engine}
+        elif name == "b2_tutorial" and req:
+            _quiet(lambda i=req["init"]: tutorial_loop(i, args["steps"]))
+        out["seconds"] = time.perf_counter() - t
+        out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(out), flush=True)
 
 
 def b1(steps: int, repeat: int, quick: bool) -> dict[str, Any]:
@@ -135,24 +185,38 @@ def b1(steps: int, repeat: int, quick: bool) -> dict[str, Any]:
     run = lambda: train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=steps)
     warm_compiled_cache()  # compiled or loaded: not part of the timing (reported above)
     run()
-    t_lab, h = best(run, repeat)
-    t_ref, costs = best(lambda: _quiet(lambda: tutorial_loop("he", steps)), repeat)
+    (t_lab, h), (t_ref, costs) = best_interleaved(
+        [run, lambda: _quiet(lambda: tutorial_loop("he", steps))], repeat)
     rel = float(np.max(np.abs(np.array(h.costs) - costs) / np.abs(costs)))
     return {**out, "engine": h.engine, "initlab_s": t_lab, "tutorial_s": t_ref,
             "speedup": t_ref / t_lab, "max_rel_cost_diff": rel}
 
 
-def b2(steps: int, seeds: int, repeat: int) -> dict[str, Any]:
-    lab = in_process("b2_initlab", {"steps": steps, "seeds": seeds, "slice": max(2, seeds // 5)})
-    ref = in_process("b2_tutorial", {"steps": steps, "repeat": repeat})
-    n, t_all = lab["models"], sum(t for _, t in lab["slices"])
-    lab_best = max(k / t for k, t in lab["slices"])  # models per second, least disturbed slice
-    ref_rate = len(ref["per_model_s"]) / sum(ref["per_model_s"])
-    return {"models": n, "engine": lab["engine"], "initlab_s": t_all,
-            "initlab_models_per_s": n / t_all, "initlab_models_per_s_best_slice": lab_best,
+def b2(steps: int, seeds: int) -> dict[str, Any]:
+    """Slices of initlab's 300 models and single tutorial-loop models, taking turns.
+
+    Each side runs in its own long-lived process (its peak memory is its own); after every
+    slice of initlab models the loop trains one model (the initializations in turn), so both
+    rates are averages over the same minutes of a machine whose speed drifts.
+    """
+    slice_ = max(2, seeds // 5)
+    n = len(INITS) * seeds
+    with Served("b2_initlab", {"steps": steps, "seeds": seeds}) as lab, \
+            Served("b2_tutorial", {"steps": steps}) as ref:
+        slices, loops = [], []
+        for q, lo in enumerate(range(0, n, slice_)):
+            slices.append(lab.ask({"lo": lo, "hi": min(lo + slice_, n)}))
+            loops.append(ref.ask({"init": list(INITS)[q % len(INITS)]}))
+    lab_s = sum(r["seconds"] for r in slices)
+    ref_rate = len(loops) / sum(r["seconds"] for r in loops)
+    paired = [r["models"] / r["seconds"] * l["seconds"] for r, l in zip(slices, loops, strict=True)]
+    return {"models": n, "engine": slices[0]["engine"], "initlab_s": lab_s,
+            "initlab_models_per_s": n / lab_s, "tutorial_models_timed": len(loops),
             "tutorial_models_per_s": ref_rate, "tutorial_s_scaled": n / ref_rate,
-            "speedup": n / t_all / ref_rate, "speedup_best_slice": lab_best / ref_rate,
-            "initlab_peak_rss_mb": lab["max_rss_mb"], "tutorial_peak_rss_mb": ref["max_rss_mb"]}
+            "speedup": n / lab_s / ref_rate,
+            "speedup_per_turn": {"min": min(paired), "median": float(np.median(paired)),
+                                 "max": max(paired)},
+            "initlab_peak_rss_mb": lab.peak_rss_mb, "tutorial_peak_rss_mb": ref.peak_rss_mb}
 
 
 def b3(depth: int, width: int, m: int, repeat: int) -> dict[str, Any]:
@@ -197,8 +261,9 @@ def b4(repeat: int, quick: bool) -> dict[str, Any]:
             subprocess.run([*cmd, d], env=env, check=True, capture_output=True)
             return time.perf_counter() - t
 
-    t_lab, _ = best(lambda: run([sys.executable, "-m", "initlab.cli", "tutorial", "--quiet", "--out"]), repeat)
-    t_ref, _ = best(lambda: run([sys.executable, "-c", ref_code]), 1 if quick else repeat)
+    (t_lab, _), (t_ref, _) = best_interleaved(
+        [lambda: run([sys.executable, "-m", "initlab.cli", "tutorial", "--quiet", "--out"]),
+         lambda: run([sys.executable, "-c", ref_code])], repeat)
     return {"initlab_s": t_lab, "tutorial_s": t_ref, "speedup": t_ref / t_lab}
 
 
@@ -224,8 +289,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--only", default="b1,b2,b3,b4")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--args", default="{}", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.serve:
+        serve(a.serve, json.loads(a.args))
+        return {}
     if a.worker:
         print(json.dumps(worker(a.worker, json.loads(a.args))))
         return {}
@@ -233,7 +302,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rep = 1 if q else a.repeat
     parts = {
         "b1": lambda: b1(300 if q else 15000, rep, q),
-        "b2": lambda: b2(300 if q else 15000, 2 if q else 100, rep),
+        "b2": lambda: b2(300 if q else 15000, 2 if q else 100),
         "b3": lambda: b3(3 if q else 50, 64 if q else 1024, 256 if q else 4096, 1 if q else 2),
         "b4": lambda: b4(rep, q),
     }
