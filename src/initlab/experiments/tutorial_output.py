@@ -111,8 +111,18 @@ class Renderer:
 
 def _warm() -> None:
     import matplotlib.backends.backend_agg  # noqa: F401
+    from matplotlib.figure import Figure
 
     from .. import plots  # noqa: F401
+
+    # a first drawing loads fonts and lazy modules (~0.3 s): done here, it overlaps the
+    # caller's part 6 instead of delaying the first real figure
+    fig = Figure(figsize=(1, 1))
+    ax = fig.subplots()
+    ax.set_title("warm")
+    ax.scatter([0.0, 1.0], [0.0, 1.0], c=[0.0, 1.0])
+    ax.plot([0.0, 1.0])
+    figure_png(fig)
 
 
 @contextmanager
