@@ -32,6 +32,22 @@ def test_each_label_fires_on_its_figure(act: dict, grad: dict, label: str) -> No
     assert v.verdict == label
 
 
+@pytest.mark.parametrize("act_factor,grad_factor,label", [
+    (3.0, 1.0, "exploding"),   # activations x3 per layer, still far inside the band
+    (0.3, 1.0, "vanishing"),
+    (1.0, 1 / 3.0, "exploding"),  # the gradient grows x3 per layer going down
+    (1.0, 3.0, "vanishing"),
+    (1.9, 0.55, "healthy"),    # inside [1/2, 2]: e.g. Xavier on ReLU (x0.71) at depth 5
+])
+def test_growth_per_layer_fires_inside_the_band(act_factor: float, grad_factor: float,
+                                                 label: str) -> None:
+    v = dg.layer_findings(2, stats(), stats(), input_rms=1.0, top_grad_rms=1.0, units=10,
+                          prev_act_rms=1.0 / act_factor, next_grad_rms=grad_factor)
+    assert v.verdict == label
+    if label != "healthy":
+        assert "per layer" in v.findings[0].message
+
+
 def _network(init: str, act: str, depth: int = 5) -> dg.NetworkVerdict:
     m = measure(init, act, depth=depth, width=100, samples=500, rng=0, bins=0)
     layers = [{"activation": r.act, "gradient": r.grad} for r in m.layers]
@@ -58,6 +74,28 @@ def test_tutorial_readings() -> None:
     assert _network("normal:std=0.01", "relu").verdict == "vanishing"
     assert _network("he_normal", "relu").verdict == "healthy"
     assert _network("lecun_normal", "tanh").verdict == "healthy"
+
+
+def test_std1_relu_explodes_at_every_layer_not_only_past_the_band() -> None:
+    # x7 per layer: layers 2-3 are still inside [1e-3, 1e3] but on their way out
+    v = _network("normal:std=1", "relu")
+    assert [lv.verdict for lv in v.layers] == ["exploding"] * 5
+    v = _network("normal:std=0.01", "tanh")
+    assert [lv.verdict for lv in v.layers] == ["vanishing"] * 5
+
+
+def test_gradient_growth_verdicts_agree_with_mean_field_chi() -> None:
+    # per-layer gradient factor is sqrt(chi_1): tanh std 1 is chaotic, Xavier sigmoid ordered
+    chaotic = theory.analyze("tanh", 100.0, 0.0).chi_1
+    ordered = theory.analyze("sigmoid", 1.0, 0.0).chi_1
+    assert chaotic > dg.GROWTH**2 and ordered < dg.GROWTH**-2
+    tanh = _network("normal:std=1", "tanh")
+    assert tanh.verdict == "exploding"
+    assert any(f.label == "exploding" and f.message.startswith("gradient")
+               for f in tanh.layers[0].findings)
+    sig = _network("lecun_normal", "sigmoid")
+    assert any(f.label == "vanishing" and f.message.startswith("gradient")
+               for f in sig.layers[0].findings)
 
 
 def test_he_story_at_depth_30() -> None:

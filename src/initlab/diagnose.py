@@ -6,7 +6,9 @@ Each layer gets every finding that applies, most severe first:
 - ``collapsed``: the output no longer depends on the input: the across-sample spread is below
   ``COLLAPSE_RATIO`` of the pooled std (the pooled histogram can look perfectly healthy);
 - ``vanishing`` / ``exploding``: the activation scale (RMS) relative to the input's, or the gradient
-  scale relative to the top layer's, left ``BAND = [1e-3, 1e3]``;
+  scale relative to the top layer's, left ``BAND = [1e-3, 1e3]``; or, between hidden layers, the
+  scale changes by more than ``GROWTH`` per layer (at that rate it leaves the band within about
+  ten layers, so a shallow net that is still inside is flagged on every layer, not only the last);
 - ``saturated``: more than ``SATURATION_SHARE`` of outputs sit within 0.01 of an asymptote;
 - ``healthy``: none of the above.
 
@@ -23,6 +25,7 @@ from typing import Any
 from . import activations as act_mod
 
 BAND = (1e-3, 1e3)
+GROWTH = 2.0
 COLLAPSE_RATIO = 0.1
 SATURATION_SHARE = 0.2
 SEVERITY = ("symmetric", "collapsed", "vanishing", "exploding", "saturated", "healthy")
@@ -83,6 +86,16 @@ def _scale_finding(what: str, ratio: float) -> Finding | None:
     return None
 
 
+def _growth_finding(what: str, factor: float) -> Finding | None:
+    if factor <= 0 or 1 / GROWTH <= factor <= GROWTH:
+        return None
+    label = "exploding" if factor > GROWTH else "vanishing"
+    layers = math.log(BAND[1]) / abs(math.log(factor))
+    return Finding(label, factor, f"{what} scale changes {factor:.3g}x per layer (outside "
+                   f"[{1 / GROWTH:g}, {GROWTH:g}]): it leaves [{BAND[0]:g}, {BAND[1]:g}] "
+                   f"within about {layers:.0f} layers")
+
+
 def gradient_horizon(chi_1: float | None) -> float | None:
     """Depth after which a gradient scaled by ``sqrt(chi_1)`` per layer leaves :data:`BAND`."""
     if chi_1 is None or chi_1 <= 0 or abs(math.log(chi_1)) < 1e-9:
@@ -92,9 +105,13 @@ def gradient_horizon(chi_1: float | None) -> float | None:
 
 def layer_findings(
     layer: int, act: dict[str, Any], grad: dict[str, Any], input_rms: float, top_grad_rms: float,
-    units: int,
+    units: int, prev_act_rms: float | None = None, next_grad_rms: float | None = None,
 ) -> LayerVerdict:
-    """Diagnose one layer from its measured activation and gradient statistics."""
+    """Diagnose one layer from its measured activation and gradient statistics.
+
+    ``prev_act_rms`` (the hidden layer below) and ``next_grad_rms`` (the layer above), when
+    given, add the per-layer growth rule for a scale still inside :data:`BAND`.
+    """
     out: list[Finding] = []
     if units > 1 and act["distinct_units"] == 1:
         out.append(Finding("symmetric", 1.0, f"1 distinct unit of {units}: every unit computes the "
@@ -104,8 +121,11 @@ def layer_findings(
     if ratio < COLLAPSE_RATIO and not out:
         out.append(Finding("collapsed", ratio, f"across-sample spread {spread:.3g} is {ratio:.1%} of the "
                            f"pooled std {std:.3g}: the output barely depends on the input"))
-    for what, value, ref in (("activation", rms(act), input_rms), ("gradient", rms(grad), top_grad_rms)):
+    for what, value, ref, neighbour in (("activation", rms(act), input_rms, prev_act_rms),
+                                        ("gradient", rms(grad), top_grad_rms, next_grad_rms)):
         f = _scale_finding(what, value / ref if ref > 0 else 0.0)
+        if f is None and neighbour is not None and neighbour > 0:
+            f = _growth_finding(what, value / neighbour)
         if f is not None:
             out.append(f)
     sat = act.get("saturated_share")
@@ -171,8 +191,12 @@ def diagnose(
     from . import theory
 
     top = rms(layers[-1]["gradient"])
+    act_rms = [rms(rec["activation"]) for rec in layers]
+    grad_rms = [rms(rec["gradient"]) for rec in layers]
     verdicts = [
-        layer_findings(i + 1, rec["activation"], rec["gradient"], input_rms, top, units[i])
+        layer_findings(i + 1, rec["activation"], rec["gradient"], input_rms, top, units[i],
+                       act_rms[i - 1] if i > 0 else None,
+                       grad_rms[i + 1] if i + 1 < len(layers) else None)
         for i, rec in enumerate(layers)
     ]
     labels = sorted({f.label for v in verdicts for f in v.findings}, key=SEVERITY.index)
