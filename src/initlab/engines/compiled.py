@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,33 @@ class Encoded:
         return (self.dims, self.acts, self.aparams, self.head, self.l2, self.opt, self.hyper)
 
 
+#: A specialised kernel not yet compiled on this machine is compiled (~20 s, once per network)
+#: when the run would take longer than this in the generic kernel; a compiled one is always used.
+SPECIALIZE_AFTER_S = 60.0
+#: The generic kernel's rate per core (multiply-adds per second), for that estimate.
+GENERIC_MACS_PER_S = 3e9
+
+
+def kernel_module(enc: Encoded, examples: int = 0, models: int = 0, steps: int = 0) -> ModuleType:
+    """The kernels to run: :mod:`.specialized` for this network where it is compiled already or
+    the run is long enough to pay for compiling it, else the generic :mod:`.kernels`.
+
+    Both give the same results to the last bits of a float64 sum's order; one network always
+    gets the same module within a process once compiled, so batched members and single runs
+    stay equal.
+    """
+    from . import kernels, specialized
+
+    dims, acts = [int(d) for d in enc.dims], [int(a) for a in enc.acts]
+    if not specialized.supports(dims):
+        return kernels
+    macs = 3 * sum(dims[i] * dims[i + 1] for i in range(len(dims) - 1))  # forward + backward
+    seconds = examples * models * steps * macs / GENERIC_MACS_PER_S
+    if specialized.is_cached(dims, acts) or seconds > SPECIALIZE_AFTER_S:
+        return specialized.load(dims, acts) or kernels
+    return kernels
+
+
 def pack(spec: Spec, params: Params) -> Array:
     """``W1, b1, W2, b2, ...`` flattened into one float64 vector."""
     parts = []
@@ -94,11 +122,14 @@ def unpack(spec: Spec, theta: Array) -> Params:
 
 
 def train_numba(spec: Spec, params: Params, X: Array, Y: Array, config: TrainConfig,
-                callbacks: Sequence[Callback] = (), print_cost: bool = False) -> History:
-    """One model through the compiled kernel; results equal :func:`initlab.train.train_numpy`."""
-    from .kernels import run_steps
+                callbacks: Sequence[Callback] = (), print_cost: bool = False,
+                kernels: ModuleType | None = None) -> History:
+    """One model through the compiled kernel; results equal :func:`initlab.train.train_numpy`.
 
+    ``kernels`` overrides :func:`kernel_module`'s choice (see :func:`prepare`).
+    """
     enc = Encoded.of(spec, config)
+    run_steps = (kernels or kernel_module(enc, X.shape[1], 1, config.num_iterations)).run_steps
     theta = pack(spec, params)
     s1, s2 = np.zeros_like(theta), np.zeros_like(theta)
     Xc, Yc = np.ascontiguousarray(X), np.ascontiguousarray(Y)
@@ -117,6 +148,22 @@ def train_numba(spec: Spec, params: Params, X: Array, Y: Array, config: TrainCon
                  "numba")
 
 
+def prepare(spec: Spec) -> ModuleType:
+    """Compile (or load) the kernels :func:`kernel_module` would pick for this network once its
+    specialised module is compiled, and return them: one step of each engine on dummy data."""
+    from . import kernels, specialized
+
+    enc = Encoded.of(spec, TrainConfig(num_iterations=1))
+    dims, acts = [int(d) for d in enc.dims], [int(a) for a in enc.acts]
+    chosen = (specialized.load(dims, acts) if specialized.supports(dims) else None) or kernels
+    X, Y = np.zeros((dims[0], 4)), np.zeros((dims[-1], 4))
+    p = unpack(spec, np.zeros(sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))))
+    cfg = TrainConfig(num_iterations=1)
+    train_numba(spec, p, X, Y, cfg, kernels=chosen)
+    train_batched(spec, [p], X, Y, cfg, kernels=chosen)
+    return chosen
+
+
 def _raise_if_diverged(bad: int, i0: int, n: int, model: str = "") -> None:
     if bad == n:
         raise diverged(i0 + n - 1, model + "the parameters")
@@ -125,7 +172,7 @@ def _raise_if_diverged(bad: int, i0: int, n: int, model: str = "") -> None:
 
 
 def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
-                  config: TrainConfig) -> list[History]:
+                  config: TrainConfig, kernels: ModuleType | None = None) -> list[History]:
     """K models of one architecture on the same data, one thread per model (both cores).
 
     Member k equals its own :func:`train_numba` run bit for bit: it runs the same kernel on the
@@ -133,10 +180,10 @@ def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
     """
     from numba import parallel_chunksize
 
-    from .kernels import run_steps_many
-
     K = len(params_list)
     enc = Encoded.of(spec, config)
+    chosen = kernels or kernel_module(enc, X.shape[1], K, config.num_iterations)
+    run_steps_many = chosen.run_steps_many
     thetas = np.stack([pack(spec, p) for p in params_list])
     s1, s2 = np.zeros_like(thetas), np.zeros_like(thetas)
     Xc, Yc = np.ascontiguousarray(X), np.ascontiguousarray(Y)
