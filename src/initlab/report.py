@@ -62,7 +62,9 @@ class Section:
 def figure_png(fig: Any, dpi: int = 100) -> bytes:
     """PNG bytes of a matplotlib figure, byte-identical across saves (no timestamp metadata)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    # zlib level 1: the same pixels, files ~15% larger, encoding several times faster
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
