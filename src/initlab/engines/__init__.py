@@ -14,7 +14,7 @@
 ``auto``
     The fastest engine that supports the request.
 
-The compiled engines run a kernel specialised to the network (:mod:`.specialized`, about 1.4x
+The compiled engines run a kernel specialised to the network (:mod:`.specialized`, 1.4-1.6x
 faster on the tutorial network) once it is compiled on this machine, and compile it themselves
 for runs long enough to pay for that (~20 s once per network); :func:`prepare` compiles it now.
 """
