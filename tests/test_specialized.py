@@ -86,6 +86,16 @@ def test_unwritable_cache_falls_back_to_the_generic_kernel(tmp_path, monkeypatch
     assert compiled.kernel_module(enc, 10**6, 10**3, 10**6) is kernels  # long, but cannot cache
 
 
+def test_missing_kernel_source_falls_back_to_the_generic_kernel(monkeypatch):
+    def no_source(obj):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(specialized.inspect, "getsource", no_source)
+    assert specialized.load([2, 3, 2], [3]) is None and not specialized.is_cached([2, 3, 2], [3])
+    enc = Encoded.of(network.Spec.build([2, 3, 2], "relu", "softmax"), TrainConfig())
+    assert compiled.kernel_module(enc, 10**6, 10**3, 10**6) is kernels
+
+
 def test_large_networks_stay_generic():
     assert specialized.supports([2, 10, 5, 1]) and specialized.passes([2, 10, 5, 1]) == 34
     assert not specialized.supports([64, 256, 256, 10])

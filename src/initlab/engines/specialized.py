@@ -232,18 +232,22 @@ def _path(dims: list[int], acts: list[int]) -> tuple[Path, str]:
 
 def is_cached(dims: list[int], acts: list[int]) -> bool:
     """True when this network's module is generated and numba has compiled it here before."""
-    path, _ = _path(dims, acts)
+    try:
+        path, _ = _path(dims, acts)
+    except OSError:  # the generic kernels' source is not installed (e.g. a zipped package)
+        return False
     return any((path.parent / "__pycache__").glob(f"{path.stem}.run_steps-*.nbi"))
 
 
 def load(dims: list[int], acts: list[int]) -> ModuleType | None:
     """The generated module for this network (written on first use), or None where the cache
-    folder is not writable (the generic kernel then serves)."""
+    folder is not writable or the generic kernels' source cannot be read (the generic kernel
+    then serves)."""
     from ..errors import InitlabError
     from ..files import atomic_write_text
 
-    path, text = _path(dims, acts)
     try:
+        path, text = _path(dims, acts)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(path, text)
