@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from .. import activations as act_mod
 from .. import losses
-from ..network import Params, Spec
+from ..network import Params, Spec, init_params
 from ..train import METRICS, BatchSchedule, Callback, History, TrainConfig, diverged, drive
 
 Array = NDArray[np.float64]
@@ -157,7 +157,7 @@ def prepare(spec: Spec) -> ModuleType:
     dims, acts = [int(d) for d in enc.dims], [int(a) for a in enc.acts]
     chosen = (specialized.load(dims, acts) if specialized.supports(dims) else None) or kernels
     X, Y = np.zeros((dims[0], 4)), np.zeros((dims[-1], 4))
-    p = unpack(spec, np.zeros(sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))))
+    p = init_params(spec, "zeros", rng=0)
     cfg = TrainConfig(num_iterations=1)
     train_numba(spec, p, X, Y, cfg, kernels=chosen)
     train_batched(spec, [p], X, Y, cfg, kernels=chosen)

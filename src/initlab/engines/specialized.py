@@ -16,6 +16,7 @@ architecture takes about 25 s, once per machine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -69,6 +70,11 @@ from initlab.engines.kernels import (
 '''
 
 
+def _blocks(n: int, size: int) -> list[list[int]]:
+    """``0..n-1`` in consecutive runs of at most ``size``."""
+    return [list(range(k, min(n, k + size))) for k in range(0, n, size)]
+
+
 def _tile(e: Emit, rows: list[int], ks: list[int], w: str, trans: bool, src: str, dst: str,
           bias: str | None, first: bool, mode: str, mask: str | None) -> None:
     """One pass: ``dst[rows] (=|+=) op(W)[rows, ks] @ src[ks]``, then ``mode`` on the last pass."""
@@ -99,25 +105,22 @@ def _tile(e: Emit, rows: list[int], ks: list[int], w: str, trans: bool, src: str
 def _product(e: Emit, n: int, p: int, w: str, trans: bool, src: str, dst: str, bias: str | None,
              mode: str, mask: str | None = None) -> None:
     """``dst = op(W) @ src (+ bias)`` for an ``n``-row output, in tiles."""
-    for i0 in range(0, n, ROWS):
-        rows = list(range(i0, min(n, i0 + ROWS)))
-        starts = list(range(0, p, INPUTS))
-        for c, k0 in enumerate(starts):
-            last = c == len(starts) - 1
-            _tile(e, rows, list(range(k0, min(p, k0 + INPUTS))), w, trans, src, dst, bias,
-                  c == 0, mode if last else "", mask)
+    chunks = _blocks(p, INPUTS)
+    for rows in _blocks(n, ROWS):
+        for c, ks in enumerate(chunks):
+            last = c == len(chunks) - 1
+            _tile(e, rows, ks, w, trans, src, dst, bias, c == 0, mode if last else "", mask)
 
 
 def _weight_grad(e: Emit, n: int, p: int, dz: str, ap: str, gw: str, gb: str) -> None:
     """``gw = dz @ ap.T`` and ``gb = dz.sum(1)`` in blocks of accumulators."""
-    for i0 in range(0, n, GRAD_ROWS):
-        rows = list(range(i0, min(n, i0 + GRAD_ROWS)))
-        for k0 in range(0, p, GRAD_INPUTS):
-            ks = list(range(k0, min(p, k0 + GRAD_INPUTS)))
-            bias = k0 == 0
+    for rows in _blocks(n, GRAD_ROWS):
+        for ks in _blocks(p, GRAD_INPUTS):
+            bias = ks[0] == 0  # the bias gradient rides along the first block of inputs
             for r, i in enumerate(rows):
                 e(f"e{r} = {dz}[{i}]")
-                e(f"u{r} = 0.0")
+                if bias:
+                    e(f"u{r} = 0.0")
                 for q in range(len(ks)):
                     e(f"t{r}_{q} = 0.0")
             for q, k in enumerate(ks):
@@ -212,7 +215,8 @@ def source(dims: list[int], acts: list[int]) -> str:
     from . import kernels
 
     relu = [a == RELU for a in acts]
-    drivers = [inspect.getsource(f.py_func) for f in (kernels.run_steps, kernels.run_steps_many, kernels.cost_and_grad)]
+    drivers = [inspect.getsource(f.py_func)
+               for f in (kernels.run_steps, kernels.run_steps_many, kernels.cost_and_grad)]
     return "\n\n".join([_HEADER.format(version=VERSION, dims=dims, acts=acts),
                         loss_grad_source(dims, relu), *drivers])
 
@@ -227,10 +231,17 @@ def cache_dir() -> Path:
     return Path(base) / "initlab" / "kernels"
 
 
+@functools.lru_cache(maxsize=64)
+def _generated(dims: tuple[int, ...], acts: tuple[int, ...]) -> tuple[str, str]:
+    """Source and file stem of a network's module, generated once per process: every training
+    call asks :func:`is_cached`, and generating costs ~5 ms."""
+    text = source(list(dims), list(acts))
+    return text, f"net_{hashlib.sha1(text.encode()).hexdigest()[:16]}"
+
+
 def _path(dims: list[int], acts: list[int]) -> tuple[Path, str]:
-    text = source(dims, acts)
-    key = hashlib.sha1(text.encode()).hexdigest()[:16]
-    return cache_dir() / f"net_{key}.py", text
+    text, stem = _generated(tuple(dims), tuple(acts))
+    return cache_dir() / f"{stem}.py", text
 
 
 def is_cached(dims: list[int], acts: list[int]) -> bool:

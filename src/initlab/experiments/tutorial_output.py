@@ -137,20 +137,14 @@ def figure_pool(enabled: bool = True) -> Iterator[Any]:
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from unittest import mock
 
     ctx = multiprocessing.get_context("spawn")  # fork is unsafe with BLAS threads running
     pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_warm)
     # the worker only draws: one BLAS thread spares it OpenBLAS starting a thread per core
     # (~0.2 s of CPU on its critical path); the environment is copied when it starts, here
-    saved = os.environ.get("OPENBLAS_NUM_THREADS")
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    try:
+    with mock.patch.dict(os.environ, {"OPENBLAS_NUM_THREADS": "1"}):
         pool.submit(int)
-    finally:
-        if saved is None:
-            del os.environ["OPENBLAS_NUM_THREADS"]
-        else:
-            os.environ["OPENBLAS_NUM_THREADS"] = saved
     try:
         yield pool
     finally:
