@@ -76,3 +76,54 @@ def test_a_reused_histogram_row_draws_what_a_fresh_one_draws():
         assert a.get_xlim() == b.get_xlim() and a.get_ylim() == b.get_ylim()
         np.testing.assert_array_equal(a.patches[0].get_data().values, b.patches[0].get_data().values)
     assert figure_png(axes[0].figure) == figure_png(fresh[0].figure)
+
+
+def _regions(shift: float, h: float) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(int(shift * 10))
+    X = rng.standard_normal((2, 40)) * (1 + shift) + shift
+    y = (X[:1] > shift).astype(float)
+    xx, yy, Z = plots.decision_grid(lambda pts: (pts[:, 1] > shift).astype(int), X, h)
+    return {"xx": xx, "yy": yy, "Z": Z, "X": X, "y": y}
+
+
+def test_reused_cost_and_region_axes_draw_what_fresh_ones_draw():
+    ax = plots.plot_costs([0, 1000, 2000], [0.7, 0.3, 0.1], 0.01)
+    plots.update_costs(ax, [0, 1000, 2000, 3000], [9.0, 4.0, 2.5, 2.0], 0.5)
+    fresh = plots.plot_costs([0, 1000, 2000, 3000], [9.0, 4.0, 2.5, 2.0], 0.5)
+    assert ax.get_ylim() == fresh.get_ylim() and ax.get_title() == "Learning rate = 0.5"
+    assert figure_png(ax.figure) == figure_png(fresh.figure)
+    # the second data lie inside the first's limits: the redrawn axes must shrink to them
+    ax = plots.plot_decision_regions(**_regions(2.0, 0.1), title="first")
+    plots.update_decision_regions(ax, **_regions(0.0, 0.05), title="second")
+    fresh = plots.plot_decision_regions(**_regions(0.0, 0.05), title="second")
+    assert ax.get_xlim() == fresh.get_xlim() and ax.get_ylim() == fresh.get_ylim()
+    assert len(ax.collections) == len(fresh.collections)
+    assert figure_png(ax.figure) == figure_png(fresh.figure)
+
+
+def test_fixed_title_and_label_places_are_where_matplotlib_puts_them():
+    counts = [np.arange(5.0), np.arange(5.0)[::-1]]
+    edges = [np.linspace(0, 1, 6), np.linspace(-3, 3, 6)]
+    axes = plots.plot_histogram_row(counts, edges, title="row")
+    auto = plots.plot_histogram_row(counts, edges, title="row")
+    for a in auto:  # back to matplotlib's automatic placing, measured at draw time
+        a.set_title(a.get_title())
+        a.xaxis._autolabelpos = a.yaxis._autolabelpos = True
+    assert figure_png(axes[0].figure) == figure_png(auto[0].figure)
+    ax = plots.plot_costs([0, 1000], [0.5, 0.25], 0.1)
+    auto_ax = plots.plot_costs([0, 1000], [0.5, 0.25], 0.1)
+    auto_ax.set_title(auto_ax.get_title())
+    assert figure_png(ax.figure) == figure_png(auto_ax.figure)
+
+
+def test_figure_jobs_redraw_kept_figures_with_the_same_pixels():
+    from initlab.experiments import figure_pool
+
+    first = ("a.png", "plot_costs", {"iterations": [0, 1000], "costs": [1.0, 0.5],
+                                     "learning_rate": 0.1})
+    second = ("b.png", "plot_costs", {"iterations": [0, 1000, 2000], "costs": [3.0, 2.0, 0.2],
+                                      "learning_rate": 0.2})
+    figure_pool.render_job(first)
+    kept = figure_pool._DRAWN[("plot_costs", 0)]
+    assert figure_pool.render_job(second) == figure_png(plots.plot_costs(**second[2]).figure)
+    assert figure_pool._DRAWN[("plot_costs", 0)] is kept

@@ -30,18 +30,9 @@ def tutorial(
     as_json: bool,
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
-    from .datasets import load
-    from .experiments.tutorial import run_activation_cases, run_tutorial
-    from .experiments.tutorial_output import (
-        Renderer,
-        boundary_job,
-        case_job,
-        cost_job,
-        dataset_job,
-        figure_pool,
-        to_json_text,
-        write_outputs,
-    )
+    from threadpoolctl import threadpool_limits
+
+    from .experiments.figure_pool import Renderer, figure_pool
     from .files import ensure_dir
 
     check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
@@ -49,11 +40,22 @@ def tutorial(
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
     t0 = time.perf_counter()
-    from threadpoolctl import threadpool_limits
-
     # one BLAS thread here: the figure worker holds the other core, and OpenBLAS threads
     # spinning against it slow the small matrix products of part 6
     with figure_pool() as pool, threadpool_limits(1 if pool else None):
+        # imported once the figure worker is starting: it draws all the while, so its start
+        # is the command's critical path
+        from .datasets import load
+        from .experiments.tutorial import run_activation_cases, run_tutorial
+        from .experiments.tutorial_output import (
+            boundary_job,
+            case_job,
+            cost_job,
+            dataset_job,
+            to_json_text,
+            write_outputs,
+        )
+
         renderer = Renderer(pool)
         # part 6 first: its figures are drawn in the second process while the trainings run
         # here; then that process draws the rest, so this one never loads matplotlib

@@ -30,15 +30,24 @@ def _style() -> Any:
     return matplotlib.style.context(STYLE)
 
 
+def _title(ax: Any, text: str, own: bool) -> None:
+    """Set the title; on a figure made here (``own``) at its default place, fixed: placing it
+    automatically measures every tick label first, and nothing sits above these axes."""
+    if own:
+        ax.set_title(text, y=1.0)
+    elif text:
+        ax.set_title(text)
+
+
 def plot_dataset(X: Array, Y: Array, ax: Any = None, title: str = "") -> Any:
     """Scatter of 2-D examples ``X`` (2, m) coloured by label ``Y`` (1, m), as the tutorial does."""
     with _style():
-        ax = ax if ax is not None else new_axes()
+        own = ax is None
+        ax = new_axes() if own else ax
         ax.scatter(X[0, :], X[1, :], c=np.ravel(Y), s=10, cmap="coolwarm", alpha=0.5)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
-        if title:
-            ax.set_title(title)
+        _title(ax, title, own)
     return ax
 
 
@@ -47,11 +56,23 @@ def plot_costs(
 ) -> Any:
     """The tutorial's cost curve: one point per recorded step, x in thousands of iterations."""
     with _style():
-        ax = ax if ax is not None else new_axes()
+        own = ax is None
+        ax = new_axes() if own else ax
         ax.plot(np.asarray(iterations) / 1000.0, costs, marker="o", ms=3)
         ax.set_ylabel("cost")
         ax.set_xlabel("iterations (thousands)")
-        ax.set_title(f"Learning rate = {learning_rate}")
+        _title(ax, f"Learning rate = {learning_rate}", own)
+    return ax
+
+
+def update_costs(
+    ax: Any, iterations: Sequence[int], costs: Sequence[float], learning_rate: float
+) -> Any:
+    """Redraw an Axes made by :func:`plot_costs` with another curve (see :data:`UPDATERS`)."""
+    ax.lines[0].set_data(np.asarray(iterations) / 1000.0, costs)
+    ax.relim()
+    ax.autoscale_view()
+    _title(ax, f"Learning rate = {learning_rate}", True)
     return ax
 
 
@@ -74,13 +95,30 @@ def plot_decision_regions(
 ) -> Any:
     """Filled regions of precomputed labels ``Z`` on the mesh ``xx, yy``, examples on top."""
     with _style():
-        ax = ax if ax is not None else new_axes()
-        ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
+        own = ax is None
+        ax = new_axes() if own else ax
+        _draw_regions(ax, xx, yy, Z, X, y)
         ax.set_ylabel("x2")
         ax.set_xlabel("x1")
-        ax.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap="coolwarm", s=10, alpha=0.5)
-        if title:
-            ax.set_title(title)
+        _title(ax, title, own)
+    return ax
+
+
+def _draw_regions(ax: Any, xx: Array, yy: Array, Z: Array, X: Array, y: Array) -> None:
+    ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
+    ax.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap="coolwarm", s=10, alpha=0.5)
+
+
+def update_decision_regions(
+    ax: Any, xx: Array, yy: Array, Z: Array, X: Array, y: Array, title: str = ""
+) -> Any:
+    """Redraw an Axes made by :func:`plot_decision_regions` with other regions and examples."""
+    for artist in list(ax.collections):
+        artist.remove()
+    ax.ignore_existing_data_limits = True  # limits from the new data alone, as on fresh axes
+    with _style():
+        _draw_regions(ax, xx, yy, Z, X, y)
+    _title(ax, title, True)
     return ax
 
 
@@ -131,6 +169,7 @@ def plot_histogram_row(
     from matplotlib.figure import Figure
 
     with _style():
+        own = axes is None
         if axes is None:
             # fixed margins, not constrained layout: half the drawing time for the same look
             fig = Figure(figsize=(2.4 * len(counts), 2.8))
@@ -140,7 +179,10 @@ def plot_histogram_row(
             # one StepPatch per layer (not 30 bar patches): same picture, far cheaper to draw
             ax.stairs(c, e, fill=True)
             _histogram_limits(ax, c, e)
-            ax.set_title(f"{i + 1}-layer")
+            _title(ax, f"{i + 1}-layer", own)
+            if own:  # no axis labels here: skip measuring tick labels to place empty ones
+                ax.xaxis.set_label_coords(0.5, 0.0)
+                ax.yaxis.set_label_coords(0.0, 0.5)
             if i != 0:
                 ax.set_yticks([], [])
         if title:
@@ -151,11 +193,7 @@ def plot_histogram_row(
 def update_histogram_row(
     axes: Sequence[Any], counts: Sequence[Array], edges: Sequence[Array], title: str = ""
 ) -> Sequence[Any]:
-    """Redraw a row made by :func:`plot_histogram_row` with new data, rescaling each axes.
-
-    Building the axes costs as much as drawing them, so a series of same-shaped rows is drawn
-    fastest by one figure updated in place.
-    """
+    """Redraw a row made by :func:`plot_histogram_row` with new data, rescaling each axes."""
     for ax, c, e in zip(axes, counts, edges, strict=True):
         ax.patches[0].set_data(c, e)
         _histogram_limits(ax, c, e)
@@ -171,3 +209,13 @@ def _histogram_limits(ax: Any, counts: Array, edges: Array) -> None:
     top = float(np.max(counts)) if len(counts) else 0.0
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(0.0, 1.05 * top if top > 0 else 1.0)
+
+
+#: Plot functions whose Axes can be redrawn with new data (same keyword arguments, the
+#: Axes first). Building axes costs as much as drawing them, so a series of figures of one
+#: kind is drawn fastest by one figure updated in place.
+UPDATERS: dict[str, Callable[..., Any]] = {
+    "plot_histogram_row": update_histogram_row,
+    "plot_costs": update_costs,
+    "plot_decision_regions": update_decision_regions,
+}
