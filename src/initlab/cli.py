@@ -115,4 +115,8 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    entry()
+    # ``python -m initlab.cli`` runs this file as ``__main__``, a second copy of the module:
+    # commands import ``initlab.cli``, so its entry holds the flag they set
+    from initlab.cli import entry as _entry
+
+    _entry()
