@@ -53,6 +53,9 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
     res = run_compare(inits.split(","), dataset, seeds, dims[1:-1], activation, optimizer,
                       learning_rate, iterations, record_every, threshold, seed, level, engine)
     page = res.write(out_dir) if out_dir else None
+    from .cli import request_fast_exit
+
+    request_fast_exit()  # every file is written and closed; the threads hold nothing to save
     if as_json:
         click.echo(json.dumps(res.as_dict()))
         return
