@@ -332,6 +332,27 @@ def _head_forward(head, Z, A, Y, want_cost):
 
 
 @njit(**_JIT)
+def _sigmoid_head(z, y, a, dz, inv, e, work, want_cost):
+    """The one-output sigmoid head and its gradient: ``a`` and ``dz = inv (a - y)`` from the
+    logits ``z`` (length m), in five vectorised passes without allocating (``e`` and ``work``
+    are scratch of length m). Returns what :func:`_head_forward` returns."""
+    m = z.shape[0]
+    for j in range(m):
+        dz[j] = -abs(z[j])  # dz holds the exponent until the last pass overwrites it
+    exp_nonpositive(dz, e, work)  # one exp(-|z|) serves the sigmoid and the loss
+    total = 0.0
+    for j in range(m):
+        aj = (1.0 if z[j] >= 0.0 else e[j]) / (1.0 + e[j])
+        a[j] = aj
+        dz[j] = inv * (aj - y[j])
+        total += 0.0 * z[j]
+    if want_cost:
+        for j in range(m):
+            total += max(z[j], 0.0) - z[j] * y[j] + math.log1p(e[j])
+    return total
+
+
+@njit(**_JIT)
 def _views(theta, dims, l):
     off = 0
     for q in range(1, l):
@@ -350,7 +371,7 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
     """Cost of ``theta`` on the batch ``(X, Y)``; gradients written into ``grad``.
 
     ``Zs``/``As`` are flat per-layer scratch of size >= n_l m, ``D0``/``D1`` of size
-    >= max(n) m: flat so that every 2-D view is C-contiguous and its loops vectorise.
+    >= max(2, max(n)) m: flat so that every 2-D view is C-contiguous and its loops vectorise.
     """
     L = dims.shape[0] - 1
     m = X.shape[1]
@@ -366,12 +387,16 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
         Ap = A
     nL = dims[L]
     AL = _view2(As[L - 1], nL, m)
-    cost = _head_forward(head, _view2(Zs[L - 1], nL, m), AL, Y, want_cost) / m
     inv = 1.0 / m
     dZ = _view2(D0, nL, m)
-    for i in range(nL):
-        for j in range(m):
-            dZ[i, j] = inv * (AL[i, j] - Y[i, j])
+    if head == 0 and nL == 1:
+        cost = _sigmoid_head(Zs[L - 1][:m], Y[0], As[L - 1][:m], D0[:m], inv, D1[:m],
+                             D1[m:2 * m], want_cost) / m
+    else:
+        cost = _head_forward(head, _view2(Zs[L - 1], nL, m), AL, Y, want_cost) / m
+        for i in range(nL):
+            for j in range(m):
+                dZ[i, j] = inv * (AL[i, j] - Y[i, j])
     reg = 0.0
     for l in range(L, 0, -1):
         W, _ = _views(theta, dims, l)
@@ -424,7 +449,7 @@ def _scratch(dims, m):
     L = dims.shape[0] - 1
     Zs = []
     As = []
-    width = 1
+    width = 2  # _sigmoid_head borrows two rows of the last buffer
     for l in range(1, L + 1):
         Zs.append(np.empty(dims[l] * m))
         As.append(np.empty(dims[l] * m))
