@@ -8,6 +8,10 @@ Activations and heads are integer codes (:data:`ACT_CODES`, :data:`HEAD_CODES`) 
 function serves every registered network. Loops run over examples in the innermost position
 (contiguous in the ``(n, m)`` layout) so LLVM vectorises them; reductions are allowed to be
 re-associated (``fastmath`` ``reassoc``), which changes results only in the last bits.
+
+One module on purpose, though longer than most: numba's on-disk cache checks only the source
+file of the function it compiled, so a callee kept in another file could change without the
+cached drivers noticing.
 """
 
 from __future__ import annotations
