@@ -73,6 +73,10 @@ class Encoded:
     def args(self) -> tuple[Any, ...]:
         return (self.dims, self.acts, self.aparams, self.head, self.l2, self.opt, self.hyper)
 
+    def network(self) -> tuple[list[int], list[int]]:
+        """Layer sizes and activation codes as plain ints (what :mod:`.specialized` keys on)."""
+        return [int(d) for d in self.dims], [int(a) for a in self.acts]
+
 
 #: A specialised kernel not yet compiled on this machine is compiled (~20 s, once per network)
 #: when the run would take longer than this in the generic kernel; a compiled one is always used.
@@ -91,7 +95,7 @@ def kernel_module(enc: Encoded, examples: int = 0, models: int = 0, steps: int =
     """
     from . import kernels, specialized
 
-    dims, acts = [int(d) for d in enc.dims], [int(a) for a in enc.acts]
+    dims, acts = enc.network()
     if not specialized.supports(dims):
         return kernels
     macs = 3 * sum(dims[i] * dims[i + 1] for i in range(len(dims) - 1))  # forward + backward
@@ -154,7 +158,7 @@ def prepare(spec: Spec) -> ModuleType:
     from . import kernels, specialized
 
     enc = Encoded.of(spec, TrainConfig(num_iterations=1))
-    dims, acts = [int(d) for d in enc.dims], [int(a) for a in enc.acts]
+    dims, acts = enc.network()
     chosen = (specialized.load(dims, acts) if specialized.supports(dims) else None) or kernels
     X, Y = np.zeros((dims[0], 4)), np.zeros((dims[-1], 4))
     p = init_params(spec, "zeros", rng=0)

@@ -287,32 +287,43 @@ def _grad_w(dZ, Ap, dW, db):
 
 
 @njit(**_JIT)
-def _head_forward(head, Z, A, Y, want_cost):
-    """Head output into ``A``; returns the summed (not averaged) loss from the logits ``Z``.
+def _sigmoid_row(z, y, a, dz, inv, e, work, want_cost):
+    """One output row of the sigmoid head and its gradient: ``a`` and ``dz = inv (a - y)`` from
+    the logits ``z`` (length m), in five vectorised passes without allocating (``e`` and
+    ``work`` are scratch of length m). Returns the row's summed loss (see :func:`_output`)."""
+    m = z.shape[0]
+    for j in range(m):
+        dz[j] = -abs(z[j])  # dz holds the exponent until the last pass overwrites it
+    exp_nonpositive(dz, e, work)  # one exp(-|z|) serves the sigmoid and the loss
+    total = 0.0
+    for j in range(m):
+        aj = (1.0 if z[j] >= 0.0 else e[j]) / (1.0 + e[j])
+        a[j] = aj
+        dz[j] = inv * (aj - y[j])
+        total += 0.0 * z[j]
+    if want_cost:
+        for j in range(m):
+            total += max(z[j], 0.0) - z[j] * y[j] + math.log1p(e[j])
+    return total
+
+
+@njit(**_JIT)
+def _output(head, Z, A, Y, dZ, scratch, want_cost):
+    """Head output ``A`` and ``dZ = (A - Y) / m`` from the logits ``Z``; returns the summed (not
+    averaged) loss. ``scratch`` holds at least ``2 m`` values.
 
     Without ``want_cost`` the loss terms are skipped (they only feed the history) and the
     return value is only a finiteness probe: NaN or inf exactly when a logit is not finite.
     """
     n, m = Z.shape
+    inv = 1.0 / m
     total = 0.0
     if head == 0:
-        x = np.empty(m)
-        e = np.empty(m)
-        work = np.empty(m)
         for i in range(n):
-            zi, ai, yi = Z[i], A[i], Y[i]
-            for j in range(m):
-                x[j] = -abs(zi[j])
-            exp_nonpositive(x, e, work)  # one exp(-|z|) serves the sigmoid and the loss
-            for j in range(m):
-                num = 1.0 if zi[j] >= 0.0 else e[j]
-                ai[j] = num / (1.0 + e[j])
-                total += 0.0 * zi[j]
-            if want_cost:
-                for j in range(m):
-                    z = zi[j]
-                    total += max(z, 0.0) - z * yi[j] + math.log1p(e[j])
-    elif head == 1:
+            total += _sigmoid_row(Z[i], Y[i], A[i], dZ[i], inv, scratch[:m], scratch[m:2 * m],
+                                  want_cost)
+        return total
+    if head == 1:
         for j in range(m):
             zmax = Z[0, j]
             for i in range(1, n):
@@ -332,27 +343,9 @@ def _head_forward(head, Z, A, Y, want_cost):
                 d = Z[i, j] - Y[i, j]
                 total += d * d
         total = total / 2.0
-    return total
-
-
-@njit(**_JIT)
-def _sigmoid_head(z, y, a, dz, inv, e, work, want_cost):
-    """The one-output sigmoid head and its gradient: ``a`` and ``dz = inv (a - y)`` from the
-    logits ``z`` (length m), in five vectorised passes without allocating (``e`` and ``work``
-    are scratch of length m). Returns what :func:`_head_forward` returns."""
-    m = z.shape[0]
-    for j in range(m):
-        dz[j] = -abs(z[j])  # dz holds the exponent until the last pass overwrites it
-    exp_nonpositive(dz, e, work)  # one exp(-|z|) serves the sigmoid and the loss
-    total = 0.0
-    for j in range(m):
-        aj = (1.0 if z[j] >= 0.0 else e[j]) / (1.0 + e[j])
-        a[j] = aj
-        dz[j] = inv * (aj - y[j])
-        total += 0.0 * z[j]
-    if want_cost:
+    for i in range(n):
         for j in range(m):
-            total += max(z[j], 0.0) - z[j] * y[j] + math.log1p(e[j])
+            dZ[i, j] = inv * (A[i, j] - Y[i, j])
     return total
 
 
@@ -390,17 +383,9 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
             _apply_act(acts[l - 1], aparams[l - 1], Z, A)
         Ap = A
     nL = dims[L]
-    AL = _view2(As[L - 1], nL, m)
-    inv = 1.0 / m
     dZ = _view2(D0, nL, m)
-    if head == 0 and nL == 1:
-        cost = _sigmoid_head(Zs[L - 1][:m], Y[0], As[L - 1][:m], D0[:m], inv, D1[:m],
-                             D1[m:2 * m], want_cost) / m
-    else:
-        cost = _head_forward(head, _view2(Zs[L - 1], nL, m), AL, Y, want_cost) / m
-        for i in range(nL):
-            for j in range(m):
-                dZ[i, j] = inv * (AL[i, j] - Y[i, j])
+    cost = _output(head, _view2(Zs[L - 1], nL, m), _view2(As[L - 1], nL, m), Y, dZ, D1,
+                   want_cost) / m
     reg = 0.0
     for l in range(L, 0, -1):
         W, _ = _views(theta, dims, l)
@@ -453,7 +438,7 @@ def _scratch(dims, m):
     L = dims.shape[0] - 1
     Zs = []
     As = []
-    width = 2  # _sigmoid_head borrows two rows of the last buffer
+    width = 2  # _output borrows two rows of the last buffer
     for l in range(1, L + 1):
         Zs.append(np.empty(dims[l] * m))
         As.append(np.empty(dims[l] * m))

@@ -67,8 +67,7 @@ import numpy as np
 from numba import njit, prange
 
 from initlab.engines.kernels import (
-    _JIT, _apply_act, _gather, _head_forward, _mul_deriv, _scratch, _sigmoid_head, _update,
-    _view2,
+    _JIT, _apply_act, _gather, _mul_deriv, _output, _scratch, _update, _view2,
 )
 '''
 
@@ -76,6 +75,16 @@ from initlab.engines.kernels import (
 def _blocks(n: int, size: int) -> list[list[int]]:
     """``0..n-1`` in consecutive runs of at most ``size``."""
     return [list(range(k, min(n, k + size))) for k in range(0, n, size)]
+
+
+def _loop_over(e: Emit, src: str, ks: list[int], row: str, value: str) -> None:
+    """Open the loop over the examples: rows ``ks`` of ``src`` as ``row0, row1, ...`` before
+    it, their ``j``-th entries as ``value0, value1, ...`` first in its body."""
+    for q, k in enumerate(ks):
+        e(f"{row}{q} = {src}[{k}]")
+    e("for j in range(m):")
+    for q in range(len(ks)):
+        e(f"    {value}{q} = {row}{q}[j]")
 
 
 def _tile(e: Emit, rows: list[int], ks: list[int], w: str, trans: bool, src: str, dst: str,
@@ -89,11 +98,7 @@ def _tile(e: Emit, rows: list[int], ks: list[int], w: str, trans: bool, src: str
             e(f"w{r}_{q} = {w}[{k}, {i}]" if trans else f"w{r}_{q} = {w}[{i}, {k}]")
         if first:
             e(f"s{r} = {bias}[{i}]" if bias else f"s{r} = 0.0")
-    for q, k in enumerate(ks):
-        e(f"c{q} = {src}[{k}]")
-    e("for j in range(m):")
-    for q in range(len(ks)):
-        e(f"    d{q} = c{q}[j]")
+    _loop_over(e, src, ks, "c", "d")
     for r in range(len(rows)):
         terms = " + ".join(f"w{r}_{q} * d{q}" for q in range(len(ks)))
         e(f"    v = {f's{r}' if first else f'o{r}[j]'} + ({terms})")
@@ -126,11 +131,7 @@ def _weight_grad(e: Emit, n: int, p: int, dz: str, ap: str, gw: str, gb: str) ->
                     e(f"u{r} = 0.0")
                 for q in range(len(ks)):
                     e(f"t{r}_{q} = 0.0")
-            for q, k in enumerate(ks):
-                e(f"f{q} = {ap}[{k}]")
-            e("for j in range(m):")
-            for q in range(len(ks)):
-                e(f"    z{q} = f{q}[j]")
+            _loop_over(e, ap, ks, "f", "z")
             for r in range(len(rows)):
                 e(f"    y = e{r}[j]")
                 for q in range(len(ks)):
@@ -160,20 +161,10 @@ def _forward(e: Emit, dims: list[int], relu: list[bool]) -> None:
 
 
 def _head(e: Emit, dims: list[int]) -> None:
-    """The cost and ``dZ`` of the output layer; one output unit takes the fused sigmoid head."""
+    """The cost and ``dZ`` of the output layer."""
     L = len(dims) - 1
     e(f"dZ{L} = _view2(D0, {dims[L]}, m)")
-    pad = ""
-    if dims[L] == 1:
-        e("if head == 0:")
-        e(f"    cost = _sigmoid_head(Z{L}[0], Y[0], A{L}[0], dZ{L}[0], inv, D1[:m], D1[m:2 * m],"
-          " want_cost) / m")
-        e("else:")
-        pad = "    "
-    e(f"{pad}cost = _head_forward(head, Z{L}, A{L}, Y, want_cost) / m")
-    e(f"{pad}for i in range({dims[L]}):")
-    e(f"{pad}    for j in range(m):")
-    e(f"{pad}        dZ{L}[i, j] = inv * (A{L}[i, j] - Y[i, j])")
+    e(f"cost = _output(head, Z{L}, A{L}, Y, dZ{L}, D1, want_cost) / m")
 
 
 def _backward(e: Emit, dims: list[int], relu: list[bool]) -> None:
@@ -208,7 +199,6 @@ def loss_grad_source(dims: list[int], relu: list[bool]) -> str:
     lines.append("def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1,"
                  " want_cost):")
     e("m = X.shape[1]")
-    e("inv = 1.0 / m")
     off = 0
     for l in range(1, len(dims)):
         n, p = dims[l], dims[l - 1]
