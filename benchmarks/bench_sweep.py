@@ -29,8 +29,8 @@ sys.path.insert(0, str(HERE))
 
 
 def sweep_throughput(quick: bool) -> None:
-    from initlab.sweep import run_sweep
-    from initlab.sweep_spec import parse_spec
+    from initlab.sweep.driver import run_sweep
+    from initlab.sweep.spec import parse_spec
 
     spec = parse_spec({
         "name": "bench",
@@ -84,7 +84,7 @@ def _warm_pool(workers: int) -> None:
 
 
 def _load() -> int:
-    from initlab.sweep_run import _dataset
+    from initlab.sweep.run import _dataset
 
     return int(_dataset("moons").train_X.shape[1])
 

@@ -19,9 +19,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from initlab import datasets, engines, network
-from initlab.engines import kernels
+from initlab.engines import loops as kernels
+from initlab.engines.base import TrainConfig
 from initlab.engines.compiled import Encoded, pack
-from initlab.train import TrainConfig
 
 
 def main() -> None:

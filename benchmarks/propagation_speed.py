@@ -1,4 +1,4 @@
-"""How close :func:`initlab.propagation.measure` runs to the machine's float64 matrix-multiply rate.
+"""How close :func:`initlab.theory.meanfield.propagation.measure` runs to the machine's float64 matrix-multiply rate.
 
 Times a full measurement (forward, backward, every per-layer statistic, no histograms) against the
 bare matrix products it cannot avoid (one forward and one backward product per layer), both in this
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from initlab.propagation import measure
+from initlab.theory.propagation import measure
 
 
 def bare_products(depth: int, width: int, samples: int, rng: np.random.Generator) -> float:

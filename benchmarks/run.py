@@ -13,7 +13,7 @@ B2  3 initializations x 100 seeds of the tutorial task: models per second vs the
 B3  depth-50, width-1024 forward+backward on 4096 examples: achieved FLOP rate as a share of
     this machine's float64 matrix-multiply rate measured in the same run.
 B4  ``initlab tutorial --out DIR --quiet`` end to end vs the tutorial's own code doing the same
-    work (three trainings, predictions, part 6, figures); needs ``initlab.cli_tutorial``.
+    work (three trainings, predictions, part 6, figures); needs ``initlab.cli.tutorial``.
 
 Timings are the best of ``--repeat`` runs (the machine may be shared). Run from the repository
 root with ``PYTHONPATH=src``.
@@ -45,7 +45,7 @@ import contextlib
 
 import tutorial_reference as tut
 from initlab import datasets, engines, network, train
-from initlab.train import TrainConfig
+from initlab.engines.base import TrainConfig
 
 INITS = {"zeros": "zeros", "random": "random", "he": "he_normal"}
 
@@ -253,8 +253,8 @@ def warm_compiled_cache() -> None:
 
 
 def b4(repeat: int, quick: bool) -> dict[str, Any]:
-    if importlib.util.find_spec("initlab.cli_tutorial") is None:
-        return {"skipped": "initlab.cli_tutorial is not in this tree (merge it to measure B4)"}
+    if importlib.util.find_spec("initlab.cli.tutorial") is None:
+        return {"skipped": "initlab.cli.tutorial is not in this tree (merge it to measure B4)"}
     warm_compiled_cache()  # a first-ever run would train in NumPy rather than wait to compile
     env = {**os.environ, "PYTHONPATH": str(SRC), "MPLBACKEND": "Agg"}
     ref_code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import tutorial_reference as t; "

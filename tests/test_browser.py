@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from initlab.experiments.compare import compare
-from initlab.report_sweep import SweepReport
+from initlab.output.sweep_report import SweepReport
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import invoke as run
-from initlab.cli_histograms import histograms, split_specs
-from initlab.propagation import STAT_NAMES
+from initlab.cli.histograms import histograms, split_specs
+from initlab.theory.propagation import STAT_NAMES
 
 SMALL = ["--depth", "3", "--width", "20", "--samples", "60", "--bins", "10"]
 

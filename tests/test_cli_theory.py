@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import invoke as run
-from initlab import theory as th
+from initlab.theory import meanfield as th
 
 
 def test_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> None:

@@ -151,7 +151,7 @@ def test_unwritable_out_fails_cleanly(capsys, tmp_path):
 
 
 def test_failed_run_leaves_no_half_written_results(capsys, tmp_path, monkeypatch):
-    from initlab.experiments import tutorial_output
+    from initlab.output import tutorial_page as tutorial_output
 
     def boom(*args):
         raise OSError(28, "No space left on device")

@@ -7,7 +7,7 @@ import pytest
 import sklearn.datasets
 
 from initlab import datasets
-from initlab.errors import InitlabError
+from initlab.core.errors import InitlabError
 
 
 def test_moons_equals_the_tutorials_global_seed_split():

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from initlab import diagnose as dg
-from initlab import theory
-from initlab.propagation import measure
+from initlab.theory import diagnose as dg
+from initlab.theory import meanfield as theory
+from initlab.theory.propagation import measure
 
 
 def stats(**kw: float) -> dict:

@@ -12,8 +12,8 @@ import pytest
 
 from initlab import datasets, engines, network, train
 from initlab.activations import Activation
-from initlab.errors import InitlabError
-from initlab.train import TrainConfig
+from initlab.core.errors import InitlabError
+from initlab.engines.base import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINES = ["numpy", "numba", "batched"]
@@ -231,7 +231,7 @@ def test_compiled_code_is_cached_across_processes(tmp_path):
 
 
 def test_auto_waits_for_a_warm_cache_before_compiling_a_short_run(tutorial_spec, monkeypatch):
-    from initlab.train import TrainConfig
+    from initlab.engines.base import TrainConfig
 
     short, long_ = TrainConfig(num_iterations=15000), TrainConfig(num_iterations=400_000)
     monkeypatch.setattr(engines, "compiled_cache_warm", lambda: False)

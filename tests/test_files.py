@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from initlab.errors import InitlabError
-from initlab.files import atomic_write_text, ensure_dir
+from initlab.core.errors import InitlabError
+from initlab.core.files import atomic_write_text, ensure_dir
 
 
 def test_atomic_write_replaces_and_uses_normal_permissions(tmp_path):

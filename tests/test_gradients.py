@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from initlab import activations, losses, network
-from initlab.engines import compiled, kernels
-from initlab.train import TrainConfig, l2_loss_and_grads
+from initlab.engines import compiled
+from initlab.engines import loops as kernels
+from initlab.engines.base import TrainConfig
+from initlab.engines.numpy import l2_loss_and_grads
 
 H = 1e-6
 # points away from kinks (relu, leaky_relu, elu, selu have one at 0)

@@ -11,7 +11,7 @@ from scipy import integrate, signal, stats
 from initlab import activations as act_mod
 from initlab import initializers as I
 from initlab import network
-from initlab.errors import InitlabError
+from initlab.core.errors import InitlabError
 
 C = float(stats.truncnorm(-2, 2).std())  # 0.87962566103423978, computed independently
 DENSE = [(20, 30), (30, 20), (1, 7), (64, 64)]
@@ -350,7 +350,7 @@ def test_derived_gains_against_quadrature(name, param):
 
 
 def test_derived_rule_reproduces_relu_and_leaky():
-    from initlab.init_base import derived_gain_squared
+    from initlab.initializers.laws import derived_gain_squared
 
     assert derived_gain_squared("relu") == pytest.approx(2.0, rel=1e-10)
     assert derived_gain_squared("leaky_relu", 0.2) == pytest.approx(2 / 1.04, rel=1e-10)

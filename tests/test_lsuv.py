@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from initlab import network
-from initlab.errors import InitlabError
+from initlab.core.errors import InitlabError
 from initlab.lsuv import lsuv
 
 X = np.random.default_rng(0).standard_normal((32, 400))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from initlab import network
-from initlab.errors import InitlabError
+from initlab.core.errors import InitlabError
 
 
 def _numeric_grads(spec, params, X, Y, eps=1e-6):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from initlab import optim
-from initlab.errors import InitlabError
+from initlab.core.errors import InitlabError
 
 
 def _p():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from initlab import plots
-from initlab.report import figure_png, figure_svg
+from initlab.output import plots
+from initlab.output.html import figure_png, figure_svg
 
 
 def test_cost_curve_plots_the_recorded_costs():
@@ -117,7 +117,7 @@ def test_fixed_title_and_label_places_are_where_matplotlib_puts_them():
 
 
 def test_figure_jobs_redraw_kept_figures_with_the_same_pixels():
-    from initlab.experiments import figure_pool
+    from initlab.output import figure_pool
 
     first = ("a.png", "plot_costs", {"iterations": [0, 1000], "costs": [1.0, 0.5],
                                      "learning_rate": 0.1})

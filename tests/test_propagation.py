@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from initlab import theory
-from initlab.errors import InitlabError
-from initlab.propagation import (
+from initlab.core.errors import InitlabError
+from initlab.theory import meanfield as theory
+from initlab.theory.propagation import (
     STAT_NAMES,
     distinct_rows,
     init_variance,

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from initlab.cli import main
-from initlab.report_sweep import CSV_COLUMNS, SweepReport
-from initlab.store import open_store
-from initlab.sweep_run import RunConfig
+from initlab.output.sweep_report import CSV_COLUMNS, SweepReport
+from initlab.sweep.run import RunConfig
+from initlab.sweep.store import open_store
 
 INITS, ACTS, DEPTHS, WIDTHS, SEEDS = ("he_normal", "zeros"), ("relu", "tanh"), (1, 3), (4, 8), 3
 

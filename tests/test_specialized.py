@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from initlab import engines, network, train
-from initlab.engines import compiled, kernels, specialized
+from initlab.engines import compiled, specialized
+from initlab.engines import loops as kernels
+from initlab.engines.base import TrainConfig
 from initlab.engines.compiled import Encoded, pack
-from initlab.train import TrainConfig
 
 TUTORIAL = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
 

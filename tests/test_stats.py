@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from initlab import stats
-from initlab.errors import InitlabError
+from initlab.core import stats
+from initlab.core.errors import InitlabError
 
 
 def _binomial_band(p: float, trials: int, z: float = 4.0) -> tuple[float, float]:

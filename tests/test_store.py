@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from initlab.errors import InitlabError
-from initlab.store import APPLICATION_ID, SCHEMA_VERSION, open_store
-from initlab.sweep_run import RunConfig
+from initlab.core.errors import InitlabError
+from initlab.sweep.run import RunConfig
+from initlab.sweep.store import APPLICATION_ID, SCHEMA_VERSION, open_store
 
-HOLD = ("import time; from initlab.store import open_store; s = open_store({db!r}); "
+HOLD = ("import time; from initlab.sweep.store import open_store; s = open_store({db!r}); "
         "s.lock(); print('locked', flush=True); time.sleep(60)")
 
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from initlab.cli import main
-from initlab.errors import InitlabError
-from initlab.store import open_store
-from initlab.sweep import run_sweep
-from initlab.sweep_run import RunConfig, chunks, train_chunk
-from initlab.sweep_spec import load_spec, parse_spec
+from initlab.core.errors import InitlabError
+from initlab.sweep.driver import run_sweep
+from initlab.sweep.run import RunConfig, chunks, train_chunk
+from initlab.sweep.spec import load_spec, parse_spec
+from initlab.sweep.store import open_store
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 SPEC = """

@@ -10,9 +10,9 @@ import pytest
 from scipy import integrate
 from scipy.special import roots_hermitenorm
 
-from initlab import theory as th
-from initlab.errors import InitlabError
-from initlab.kernels import kernel
+from initlab.core.errors import InitlabError
+from initlab.theory import meanfield as th
+from initlab.theory.gaussian import kernel
 
 REL = 1e-7
 

@@ -11,8 +11,8 @@ import pytest
 
 from cli_helpers import invoke as _cli
 from initlab import network, train
-from initlab.errors import InitlabError
-from initlab.train import BatchSchedule
+from initlab.core.errors import InitlabError
+from initlab.engines.base import BatchSchedule
 
 
 @pytest.fixture()

@@ -192,7 +192,7 @@ def test_load_cat_dataset_reads_the_documents_layout(tmp_path):
 
 
 def test_load_cat_dataset_errors(tmp_path):
-    from initlab.errors import InitlabError
+    from initlab.core.errors import InitlabError
 
     with pytest.raises(InitlabError, match="not found"):
         T.load_cat_dataset(tmp_path)
@@ -209,7 +209,7 @@ def test_load_cat_dataset_errors(tmp_path):
 
 
 def test_model_rejects_bad_input():
-    from initlab.errors import InitlabError
+    from initlab.core.errors import InitlabError
 
     X, Y, _, _ = T.load_dataset()
     with pytest.raises(InitlabError, match="unknown initializer 'xavier_wrong'"):

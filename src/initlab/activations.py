@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import InitlabError, lookup
-from .params import split_spec
+from initlab.core.errors import InitlabError, lookup
+from initlab.core.params import split_spec
 
 Array = NDArray[np.float64]
 

@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import InitlabError, check_data, check_positive_float, check_positive_int, lookup
+from initlab.core.errors import (
+    InitlabError,
+    check_data,
+    check_positive_float,
+    check_positive_int,
+    lookup,
+)
 
 Array = NDArray[np.float64]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import sigmoid
-from .errors import lookup
+from initlab.activations import sigmoid
+from initlab.core.errors import lookup
 
 Array = NDArray[np.float64]
 

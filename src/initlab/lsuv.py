@@ -16,10 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InitlabError, check_choice, check_data, check_positive_float, check_positive_int
-from .initializers import orthogonal
-from .network import Params, Spec, check_params
-from .rng import RNGLike, as_rng
+from initlab.core.errors import (
+    InitlabError,
+    check_choice,
+    check_data,
+    check_positive_float,
+    check_positive_int,
+)
+from initlab.core.rng import RNGLike, as_rng
+from initlab.initializers import orthogonal
+from initlab.network import Params, Spec, check_params
 
 Array = np.ndarray
 

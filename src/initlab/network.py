@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import activations as act_mod
-from . import initializers as init_mod
-from . import losses
-from .activations import Activation
-from .errors import InitlabError, check_data, check_layer_dims
-from .losses import Head
-from .rng import RNGLike, as_rng
+from initlab import activations as act_mod
+from initlab import initializers as init_mod
+from initlab import losses
+from initlab.activations import Activation
+from initlab.core.errors import InitlabError, check_data, check_layer_dims
+from initlab.core.rng import RNGLike, as_rng
+from initlab.losses import Head
 
 Array = NDArray[np.float64]
 Params = dict[str, Array]

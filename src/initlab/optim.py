@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import InitlabError, check_positive_float, lookup
+from initlab.core.errors import InitlabError, check_positive_float, lookup
 
 Array = NDArray[np.float64]
 Params = dict[str, Array]

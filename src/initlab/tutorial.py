@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import activations, datasets, network, optim, plots
-from .errors import InitlabError, check_data
-from .rng import legacy_rng
-from .train import train
+from initlab import activations, datasets, network, optim
+from initlab.core.errors import InitlabError, check_data
+from initlab.core.rng import legacy_rng
+from initlab.output import plots
+from initlab.train import train
 
 Array = NDArray[Any]
 Params = dict[str, NDArray[np.float64]]
@@ -76,7 +77,7 @@ def backward_propagation(X: Array, Y: Array, cache: tuple[Array, ...]) -> dict[s
     X = np.asarray(X, dtype=np.float64)
     As = [X] + [cache[4 * l + 1] for l in range(L)]
     caches = [(As[l], cache[4 * l], As[l + 1]) for l in range(L)]
-    from .losses import output_gradient
+    from initlab.losses import output_gradient
 
     grads = network.backward(spec, params, caches, output_gradient(As[-1], np.asarray(Y)))
     return {k.replace("dZ", "dz").replace("dA", "da"): v for k, v in grads.items()}
@@ -108,7 +109,7 @@ def load_dataset(name: str = "moons") -> tuple[Array, Array, Array, Array]:
 
     Returns ``train_X (2, 300), train_Y (1, 300), test_X (2, 100), test_Y (1, 100)`` with
     integer labels, as the document does. ``name="circles"`` gives the original lab's data.
-    Call :func:`initlab.plots.plot_dataset` to draw it.
+    Call :func:`initlab.output.plots.plot_dataset` to draw it.
     """
     d = datasets.load(name)
     as_int = np.int64

@@ -1,4 +1,4 @@
-"""Training engines: the same maths as :func:`initlab.train.train_numpy`, run faster.
+"""Training engines: the same maths as :func:`initlab.engines.numpy.train_numpy`, run faster.
 
 ``get(name, spec, config, callbacks)`` returns a ``fit`` function with the signature of
 ``train_numpy``; ``train_many`` trains K models of one architecture at once. Engines:
@@ -25,10 +25,10 @@ import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import InitlabError, lookup
+from initlab.core.errors import InitlabError, lookup
 
 ENGINES: dict[str, str] = {
-    "numpy": "initlab.train:train_numpy",
+    "numpy": "initlab.engines.numpy:train_numpy",
     "numba": "initlab.engines.compiled:train_numba",
     "batched": "initlab.engines.compiled:train_numba",
 }
@@ -60,7 +60,7 @@ def compiled_supports(spec: Any) -> bool:
     """True when the compiled engines implement this network (registered pieces only)."""
     if spec is None or not numba_available():
         return False
-    from .compiled import supports
+    from initlab.engines.compiled import supports
 
     return supports(spec)
 
@@ -135,7 +135,7 @@ def prepare(spec: Any) -> float:
 
     if not compiled_supports(spec):
         return 0.0
-    from .compiled import prepare as _prepare
+    from initlab.engines.compiled import prepare as _prepare
 
     t = time.perf_counter()
     _prepare(spec)
@@ -150,7 +150,7 @@ def train_many(
     Every member equals its own single-model run (same engine family, same ``config``,
     including the same mini-batch order).
     """
-    from ..train import check_inputs
+    from initlab.engines.base import check_inputs
 
     if not params_list:
         return []
@@ -159,8 +159,8 @@ def train_many(
     name = choose(spec, config, many=True) if engine == "auto" else engine
     if name == "batched":
         get(name, spec, config)  # validates support
-        from ..train import BatchSchedule
-        from .compiled import train_batched
+        from initlab.engines.base import BatchSchedule
+        from initlab.engines.compiled import train_batched
 
         BatchSchedule(X.shape[1], config.batch_size, config.seed)
         return train_batched(spec, params_list, X, Y, config)

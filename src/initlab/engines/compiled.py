@@ -2,7 +2,7 @@
 
 Parameters travel as one flat float64 vector per model (see :mod:`.kernels`); this module packs
 and unpacks them, encodes the network and optimizer as numbers, and runs the kernels in chunks
-through :func:`initlab.train.drive`, so history, metrics, callbacks and errors are the reference
+through :func:`initlab.engines.base.drive`, so history, metrics, callbacks and errors are the reference
 engine's.
 """
 
@@ -16,10 +16,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import activations as act_mod
-from .. import losses
-from ..network import Params, Spec, init_params
-from ..train import METRICS, BatchSchedule, Callback, History, TrainConfig, diverged, drive
+from initlab import activations as act_mod
+from initlab import losses
+from initlab.engines.base import (
+    METRICS,
+    BatchSchedule,
+    Callback,
+    History,
+    TrainConfig,
+    diverged,
+    drive,
+)
+from initlab.network import Params, Spec, init_params
 
 Array = NDArray[np.float64]
 
@@ -55,7 +63,7 @@ class Encoded:
 
     @classmethod
     def of(cls, spec: Spec, config: TrainConfig) -> Encoded:
-        from .kernels import ACT_CODES, HEAD_CODES, OPT_CODES
+        from initlab.engines.loops import ACT_CODES, HEAD_CODES, OPT_CODES
 
         acts = [ACT_CODES[a.name] for a in spec.activations] or [0]
         aparams = [next(iter(a.params.values()), 0.0) for a in spec.activations] or [0.0]
@@ -93,7 +101,8 @@ def kernel_module(enc: Encoded, examples: int = 0, models: int = 0, steps: int =
     gets the same module within a process once compiled, so batched members and single runs
     stay equal.
     """
-    from . import kernels, specialized
+    from initlab.engines import loops as kernels
+    from initlab.engines import specialized
 
     dims, acts = enc.network()
     if not specialized.supports(dims):
@@ -128,7 +137,7 @@ def unpack(spec: Spec, theta: Array) -> Params:
 def train_numba(spec: Spec, params: Params, X: Array, Y: Array, config: TrainConfig,
                 callbacks: Sequence[Callback] = (), print_cost: bool = False,
                 kernels: ModuleType | None = None) -> History:
-    """One model through the compiled kernel; results equal :func:`initlab.train.train_numpy`.
+    """One model through the compiled kernel; results equal :func:`initlab.engines.numpy.train_numpy`.
 
     ``kernels`` overrides :func:`kernel_module`'s choice (see :func:`prepare`).
     """
@@ -155,7 +164,8 @@ def train_numba(spec: Spec, params: Params, X: Array, Y: Array, config: TrainCon
 def prepare(spec: Spec) -> ModuleType:
     """Compile (or load) the kernels :func:`kernel_module` would pick for this network once its
     specialised module is compiled, and return them: one step of each engine on dummy data."""
-    from . import kernels, specialized
+    from initlab.engines import loops as kernels
+    from initlab.engines import specialized
 
     enc = Encoded.of(spec, TrainConfig(num_iterations=1))
     dims, acts = enc.network()

@@ -66,7 +66,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from initlab.engines.kernels import (
+from initlab.engines.loops import (
     _JIT, _apply_act, _gather, _mul_deriv, _output, _scratch, _update, _view2,
 )
 '''
@@ -217,7 +217,7 @@ def loss_grad_source(dims: list[int], relu: list[bool]) -> str:
 
 def source(dims: list[int], acts: list[int]) -> str:
     """The whole generated module: header, ``loss_grad`` and the generic drivers."""
-    from . import kernels
+    from initlab.engines import loops as kernels
 
     relu = [a == RELU for a in acts]
     drivers = [inspect.getsource(f.py_func)
@@ -263,8 +263,8 @@ def load(dims: list[int], acts: list[int]) -> ModuleType | None:
     """The generated module for this network (written on first use), or None where the cache
     folder is not writable or the generic kernels' source cannot be read (the generic kernel
     then serves)."""
-    from ..errors import InitlabError
-    from ..files import atomic_write_text
+    from initlab.core.errors import InitlabError
+    from initlab.core.files import atomic_write_text
 
     try:
         path, text = _path(dims, acts)

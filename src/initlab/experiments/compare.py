@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InitlabError, check_positive_int
-from ..report import Image, Section, Table, figure_png, write_html
-from ..stats import Summary, pairwise_tests, summarize
-from ..sweep_run import RunConfig, build_spec, check_init, chunks, train_chunk
+from initlab.core.errors import InitlabError, check_positive_int
+from initlab.core.stats import Summary, pairwise_tests, summarize
+from initlab.output.html import Image, Section, Table, figure_png, write_html
+from initlab.sweep.run import RunConfig, build_spec, check_init, chunks, train_chunk
 
 METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
 
@@ -94,8 +94,8 @@ class CompareResult:
         """``{file stem: (caption, Figure)}``: cost bands, metric intervals, decision boundaries."""
         from matplotlib.figure import Figure
 
-        from .. import plots_compare as pc
-        from ..sweep_run import _dataset
+        from initlab.output import plots_compare as pc
+        from initlab.sweep.run import _dataset
 
         figs: dict[str, tuple[str, Any]] = {}
         ax = pc.plot_cost_bands(self.curves())
@@ -149,13 +149,13 @@ class CompareResult:
         ]
 
     def _repr_html_(self) -> str:
-        from ..report_sweep import notebook_html
+        from initlab.output.sweep_report import notebook_html
 
         return notebook_html("initlab compare", self.sections())
 
     def write(self, out_dir: str | Path) -> Path:
         """Write figures (PNG), ``results.json`` and ``index.html`` into ``out_dir``."""
-        from ..files import atomic_write_bytes, atomic_write_text, ensure_dir
+        from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
 
         out = ensure_dir(out_dir)
         figs = self.figures()

@@ -1,8 +1,8 @@
 """The tutorial's part 6 generalised: per-layer statistics, measured and predicted, with verdicts.
 
 :func:`run` measures every (initializer, activation) case over ``repeats`` seeds, sets each layer
-against the mean-field prediction (:func:`initlab.theory.predict_layers`) and diagnoses it
-(:func:`initlab.diagnose.diagnose`). :func:`to_json` gives the documented contract
+against the mean-field prediction (:func:`initlab.theory.meanfield.predict_layers`) and diagnoses it
+(:func:`initlab.theory.meanfield.diagnose.diagnose`). :func:`to_json` gives the documented contract
 ``{"cases": [{"init", "activation", "layers": [{"layer", "measured", "predicted", "gradient"}]}]}``.
 :func:`depth_study` finds, per initializer, the depth at which the activation or gradient scale leaves
 ``[1e-3, 1e3]`` of its input value (He et al. 2015: Xavier on a deep ReLU net vanishes, He does not).
@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import diagnose as diag_mod
-from .. import theory
-from ..errors import InitlabError, check_positive_int
-from ..propagation import STAT_NAMES, Histogram, Measurement, measure
+from initlab.core.errors import InitlabError, check_positive_int
+from initlab.theory import diagnose as diag_mod
+from initlab.theory import meanfield as theory
+from initlab.theory.propagation import STAT_NAMES, Histogram, Measurement, measure
 
 INITS = ("normal:std=1", "normal:std=0.01", "lecun_normal", "he_normal")
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
@@ -73,7 +73,7 @@ def _predicted_shares(activation: str, q_reps: list[tuple[float, float]], edges:
     """Share of ``phi(h)`` in each bin, h ~ the mixture of N(0, q) over the batch's representatives."""
     from scipy.special import ndtri
 
-    from .. import activations as act_mod
+    from initlab import activations as act_mod
 
     fn = act_mod.get(activation).fn
     u = ndtri((np.arange(4000) + 0.5) / 4000)

@@ -3,7 +3,7 @@
 Parts 1-5 train the [n_x, 10, 5, 1] ReLU network with zeros, large random (x10) and He
 initialization; part 6 pushes Gaussian inputs through 5 bias-free layers of 100 units for four
 weight scales and three activations. :func:`run_tutorial` returns a :class:`TutorialResult`; the
-figures and the HTML page are made from it by :mod:`initlab.experiments.tutorial_output`.
+figures and the HTML page are made from it by :mod:`initlab.output.tutorial_page`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import __version__, datasets, network
-from ..errors import check_positive_float, check_positive_int
-from ..propagation import layer_activations
-from ..rng import legacy_rng
-from ..train import train
+from initlab import __version__, datasets, network
+from initlab.core.errors import check_positive_float, check_positive_int
+from initlab.core.rng import legacy_rng
+from initlab.theory.propagation import layer_activations
+from initlab.train import train
 
 Array = NDArray[np.float64]
 LAYERS = (10, 5)
@@ -126,7 +126,7 @@ class TutorialResult:
 
     def _repr_html_(self) -> str:
         """Jupyter view: the conclusions table with the measured accuracies."""
-        from ..report import Table, render_table
+        from initlab.output.html import Table, render_table
 
         rows = [[r.model_name, r.train_accuracy, r.test_accuracy, r.problem] for r in self.runs]
         return render_table(

@@ -1,0 +1,5 @@
+"""``python -m initlab.cli``: the ``initlab`` command."""
+
+from initlab.cli import entry
+
+entry()

@@ -1,0 +1,213 @@
+"""``initlab histograms``: per-layer activation and gradient statistics against mean-field theory.
+
+    initlab histograms [--inits LIST] [--activations LIST] [--depth 5] [--width 100]
+                       [--samples 1000] [--seed 0] [--repeats N] [--out DIR] [--json]
+    initlab histograms --depth-study [--inits glorot_normal,he_normal] [--activations relu]
+                       [--max-depth 100] [--out DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from initlab.core.errors import InitlabError
+
+DEFAULT_INITS = "normal:std=1,normal:std=0.01,lecun_normal,he_normal"
+DEFAULT_ACTS = "sigmoid,relu,tanh"
+
+
+def split_specs(text: str, what: str) -> list[str]:
+    """Split ``"normal:std=0.01,mean=0,he_normal"`` into specs: a ``key=value`` item without its own
+    name belongs to the spec before it."""
+    out: list[str] = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            raise InitlabError(f"empty entry in {what} list {text!r}")
+        if "=" in item and ":" not in item and out:
+            out[-1] += "," + item
+        else:
+            out.append(item)
+    return out
+
+
+def _validate(inits: list[str], acts: list[str]) -> None:
+    from initlab import activations, initializers
+
+    for i in inits:
+        initializers.get(i)
+    for a in acts:
+        activations.get(a)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def text_table(headers: tuple[str, ...], rows: list[list[Any]]) -> str:
+    """A fixed-width text table."""
+    cells = [[_fmt(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join([line, "-" * len(line), *body])
+
+
+@click.command("histograms")
+@click.option("--inits", default=DEFAULT_INITS, show_default=True, help="Weight initializer specs.")
+@click.option("--activations", "acts", default=DEFAULT_ACTS, show_default=True)
+@click.option("--depth", default=5, show_default=True, type=int)
+@click.option("--width", default=100, show_default=True, type=int)
+@click.option("--widths", default=None, help="Layer sizes n_0,n_1,...,n_L (overrides --depth/--width).")
+@click.option("--samples", default=1000, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--repeats", default=1, show_default=True, type=int,
+              help="Average over this many seeds (seed, seed+1, ...); adds *_sem keys.")
+@click.option("--bias-init", default="zeros", show_default=True)
+@click.option("--bins", default=30, show_default=True, type=int)
+@click.option("--depth-study", is_flag=True,
+              help="Instead: the depth at which activation/gradient scales leave [1e-3, 1e3].")
+@click.option("--max-depth", default=100, show_default=True, type=int, help="For --depth-study.")
+@click.option("--out", type=click.Path(file_okay=False), help="Write figures, results.json, index.html.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None, samples: int,
+               seed: int, repeats: int,
+               bias_init: str, bins: int, depth_study: bool, max_depth: int, out: str | None,
+               as_json: bool) -> None:
+    """Per-layer activation and gradient statistics, measured against mean-field theory.
+
+    The scalar loss is a random linear readout sum(R * A_L), R standard normal, so the top-layer
+    gradient has unit variance. Each layer gets a verdict (symmetric, collapsed, vanishing,
+    exploding, saturated, healthy) with the figure that triggered it and a recommended initializer.
+    """
+    from initlab.core.errors import check_positive_int
+
+    for value, name in ((depth, "depth"), (width, "width"), (repeats, "repeats"),
+                        (max_depth, "max-depth")):
+        check_positive_int(value, name)
+    check_positive_int(samples, "samples (two or more, to see how outputs vary with the input)", 2)
+    check_positive_int(seed, "seed", minimum=0)
+    init_list = split_specs(inits if not depth_study or inits != DEFAULT_INITS
+                            else "glorot_normal,he_normal", "--inits")
+    act_list = split_specs(acts if not depth_study or acts != DEFAULT_ACTS else "relu", "--activations")
+    _validate(init_list, act_list)
+    if depth_study:
+        _depth_study(init_list, act_list, max_depth, width, samples, seed, bias_init, out, as_json)
+        return
+    from initlab.experiments import histograms as exp
+
+    sizes = _parse_widths(widths)
+    result = exp.run(init_list, act_list, depth, width, samples, seed, repeats, bias_init, bins,
+                     widths=sizes)
+    data = exp.to_json(result)
+    if out:
+        _write_report(Path(out), result, data)
+    if as_json:
+        click.echo(json.dumps(data, allow_nan=False))
+        return
+    click.echo(text_table(exp.TABLE_HEADERS, exp.table_rows(result)))
+    click.echo("")
+    for c in result.cases:
+        v = c.verdict
+        click.echo(f"{c.init} / {c.activation}: {v.summary}")
+        click.echo(f"    recommended: {v.recommendation.spec or '-'} ({v.recommendation.reason})")
+    if out:
+        click.echo(f"\nwrote {Path(out) / 'index.html'}")
+
+
+def _parse_widths(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        sizes = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise InitlabError(f"--widths must be integers n_0,n_1,...,n_L, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise InitlabError(f"--widths needs an input size and at least one layer, all >= 1, got {text!r}")
+    return sizes
+
+
+def _write_report(out: Path, result: Any, data: dict[str, Any]) -> None:
+    from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
+    from initlab.experiments import histograms as exp
+    from initlab.output import plots_propagation as pp
+    from initlab.output.html import Image, Section, Table, figure_png, write_html
+
+    ensure_dir(out)
+    images = []
+    for act in result.config["activations"]:
+        cases = [c for c in result.cases if c.activation == act or c.activation == _name(act)]
+        for kind in ("activation", "gradient"):
+            png = figure_png(pp.histogram_grid(cases, kind))
+            atomic_write_bytes(out / f"{kind}_histograms_{_name(act)}.png", png)
+            images.append(Image(f"{kind} histograms, {act}", png=png, id=f"{kind}-{_name(act)}"))
+    atomic_write_text(out / "results.json", json.dumps(data, indent=1, allow_nan=False))
+    rows = exp.table_rows(result)
+    verdicts = [[c.init, c.activation, c.verdict.verdict, _fmt(c.verdict.theory.get("chi_1")),
+                 c.verdict.theory.get("phase", "-"), _fmt(c.verdict.theory.get("xi_c")),
+                 c.verdict.summary, c.verdict.recommendation.spec or "-",
+                 c.verdict.recommendation.reason] for c in result.cases]
+    sections = [
+        Section("Per-layer statistics", paragraphs=[
+            ("Measured on the first seed's network (averaged over seeds with --repeats) beside the "
+            "mean-field prediction for the same input batch. Spreads: across-sample = sqrt(mean over "
+            "units of each unit's variance over inputs); across-unit = std of the unit means.")],
+            tables=[Table(list(exp.TABLE_HEADERS), rows, fmt="{:.4g}")]),
+        Section("Verdicts", paragraphs=[
+            ("chi_1, phase and xi_c are the mean-field values at the hidden layers' (sigma_w2, "
+            "sigma_b2); '-' where infinite or undefined (see docs/theory.md).")],
+            tables=[Table(["init", "activation", "verdict", "chi_1", "phase", "xi_c", "why",
+                           "recommended", "because"], verdicts)]),
+        Section("Histograms", images=images),
+    ]
+    write_html(out / "index.html", "initlab histograms", sections, meta=result.config)
+
+
+def _name(spec: str) -> str:
+    from initlab import activations
+
+    return activations.get(spec).name
+
+
+def _depth_study(inits: list[str], acts: list[str], max_depth: int, width: int, samples: int,
+                 seed: int, bias_init: str, out: str | None, as_json: bool) -> None:
+    from initlab.experiments import histograms as exp
+
+    cases = exp.depth_study(inits, acts, max_depth, width, samples, seed, bias_init)
+    data = exp.depth_json(cases, max_depth)
+    headers = ("init", "activation", "act leaves band at", "(theory)", "grad leaves band at", "(theory)",
+               "act scale @30", "grad scale @30")
+    rows = [[c.init, c.activation, c.act_depth or f">{max_depth}", c.act_depth_theory or f">{max_depth}",
+             c.grad_depth or f">{max_depth}", c.grad_depth_theory or f">{max_depth}",
+             c.act_scale[min(29, max_depth - 1)], c.grad_scale[min(29, max_depth - 1)]] for c in cases]
+    if out:
+        _write_depth_report(Path(out), cases, data, headers, rows)
+    if as_json:
+        click.echo(json.dumps(data, allow_nan=False))
+        return
+    click.echo(text_table(headers, rows))
+    if out:
+        click.echo(f"\nwrote {Path(out) / 'index.html'}")
+
+
+def _write_depth_report(out: Path, cases: Any, data: dict[str, Any], headers: Any, rows: Any) -> None:
+    from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
+    from initlab.output import plots_propagation as pp
+    from initlab.output.html import Image, Section, Table, figure_png, write_html
+
+    ensure_dir(out)
+    png = figure_png(pp.depth_figure(cases))
+    atomic_write_bytes(out / "depth_study.png", png)
+    atomic_write_text(out / "depth_study.json", json.dumps(data, indent=1, allow_nan=False))
+    sec = Section("Depth study", paragraphs=[
+        ("Depth at which the activation scale (RMS over the input's RMS) or the gradient scale (first "
+        "layer over top layer of a network that deep) leaves [1e-3, 1e3]; '>N' means it never did.")],
+        tables=[Table(list(headers), rows)], images=[Image("depth study", png=png, id="depth")])
+    write_html(out / "index.html", "initlab depth study", [sec])

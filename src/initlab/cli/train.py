@@ -1,0 +1,138 @@
+"""``initlab train``: train one network on a dataset and report its history.
+
+Example (the tutorial's He run)::
+
+    initlab train --layers 2,10,5,1 --activation relu --init he_normal --seed 3 --legacy-seed
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from initlab import datasets, engines, network
+from initlab import train as train_mod
+from initlab.core.errors import InitlabError
+from initlab.core.params import split_spec
+
+
+def _layers(text: str | None, ds: datasets.Dataset) -> list[int]:
+    if text is None:
+        return [ds.n_features, 10, 5, int(ds.train_Y.shape[0])]
+    try:
+        return [int(t) for t in text.split(",")]
+    except ValueError:
+        raise InitlabError(f"--layers must be comma-separated integers like 2,10,5,1, got {text!r}") from None
+
+
+def _head(name: str, ds: datasets.Dataset) -> str:
+    if name != "auto":
+        return name
+    if ds.train_Y.shape[0] > 1:
+        return "softmax"
+    return "sigmoid" if set(np.unique(ds.train_Y)) <= {0.0, 1.0} else "linear"
+
+
+def _figures(out: Path, spec: network.Spec, h: train_mod.History, ds: datasets.Dataset) -> list[str]:
+    from matplotlib.figure import Figure
+
+    from initlab.core.files import atomic_write_bytes
+    from initlab.output.html import figure_png
+
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    ax.plot(h.iterations, h.costs, marker=".")
+    ax.set(xlabel="iteration", ylabel="cost", title=spec.describe())
+    written = [str(atomic_write_bytes(out / "cost.png", figure_png(fig)))]
+    if ds.n_features == 2:
+        fig = Figure(figsize=(6, 4))
+        decision_boundary(spec, h.params, ds.train_X, ds.train_Y, ax=fig.add_subplot())
+        written.append(str(atomic_write_bytes(out / "decision_boundary.png", figure_png(fig))))
+    return written
+
+
+def decision_boundary(spec: network.Spec, params: network.Params, X: Any, Y: Any, ax: Any = None) -> Any:
+    """Predicted class over a grid around 2-D data ``X`` (2, m), with the points on top."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure().add_subplot()
+    lo, hi = X.min(axis=1) - 1, X.max(axis=1) + 1
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
+    grid = np.c_[xx.ravel(), yy.ravel()].T
+    Z = network.predict(spec, params, grid).reshape(xx.shape)
+    ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
+    labels = Y.argmax(axis=0) if Y.shape[0] > 1 else Y[0]
+    ax.scatter(X[0], X[1], c=labels, cmap="coolwarm", s=10, alpha=0.6)
+    ax.set(xlabel="x1", ylabel="x2")
+    return ax
+
+
+@click.command("train")
+@click.option("--dataset", default="moons", show_default=True,
+              help=f"Built-in name ({', '.join(datasets.names())}) or a .csv/.npz file.")
+@click.option("--layers", default=None, help="Layer sizes, e.g. 2,10,5,1 (default n_x,10,5,n_y).")
+@click.option("--activation", default="relu", show_default=True, help="Hidden activation, NAME[:k=v].")
+@click.option("--head", default="auto", show_default=True, help="sigmoid, softmax, linear or auto.")
+@click.option("--init", "init", default="he_normal", show_default=True, help="Weight initializer, NAME[:k=v].")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the initial weights and the shuffling.")
+@click.option("--legacy-seed", is_flag=True, help="Draw weights like np.random.seed(SEED) (tutorial parity).")
+@click.option("--optimizer", default="gd", show_default=True, help="gd, momentum or adam, NAME[:k=v].")
+@click.option("--learning-rate", "--lr", default=0.01, show_default=True, type=float)
+@click.option("--iterations", default=15000, show_default=True, type=int, help="Number of updates.")
+@click.option("--batch-size", default=None, type=int, help="Mini-batch size (default: full batch).")
+@click.option("--l2", default=0.0, show_default=True, type=float, help="L2 penalty strength.")
+@click.option("--record-every", default=1000, show_default=True, type=int)
+@click.option("--engine", default="auto", show_default=True, help=f"One of {', '.join(engines.names())}.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Write history.json and figures here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+def train(dataset: str, layers: str | None, activation: str, head: str, init: str, seed: int,
+          legacy_seed: bool, optimizer: str, learning_rate: float, iterations: int,
+          batch_size: int | None, l2: float, record_every: int, engine: str, out: str | None,
+          as_json: bool) -> None:
+    """Train a fully connected network and report its costs and accuracies."""
+    ds = datasets.load(dataset)
+    spec = network.Spec.build(_layers(layers, ds), activation, _head(head, ds))
+    if seed < 0:
+        raise InitlabError(f"--seed must be >= 0, got {seed}")
+    rng = np.random.RandomState(seed) if legacy_seed else np.random.default_rng(seed)
+    params = network.init_params(spec, init, rng=rng)
+    opt_name, opt_kw = split_spec(optimizer)
+    h = train_mod.train(
+        spec, params, ds.train_X, ds.train_Y, optimizer=opt_name, learning_rate=learning_rate,
+        num_iterations=iterations, record_every=record_every, batch_size=batch_size, seed=seed,
+        l2=l2, metrics=["accuracy"] if spec.head.task != "regression" else [], engine=engine,
+        **{k: float(v) for k, v in opt_kw.items()},  # type: ignore[arg-type]
+    )
+    result = _result(spec, h, ds)
+    if out is not None:
+        from initlab.core.files import atomic_write_text, ensure_dir
+
+        d = ensure_dir(out)
+        atomic_write_text(d / "history.json", json.dumps(result, indent=2) + "\n")
+        result["files"] = [str(d / "history.json"), *_figures(d, spec, h, ds)]
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for i, c in zip(h.iterations, h.costs, strict=True):
+        click.echo(f"Cost after iteration {i}: {c}")
+    for key in ("train_accuracy", "test_accuracy"):
+        if key in result:
+            click.echo(f"{key.replace('_', ' ')}: {result[key]}")
+    click.echo(f"{spec.describe()} trained by engine {h.engine} in {h.seconds:.3f} s")
+
+
+def _result(spec: network.Spec, h: train_mod.History, ds: datasets.Dataset) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "network": spec.describe(), "dataset": ds.name, "engine": h.engine,
+        "seconds": h.seconds, "iterations": h.iterations, "costs": h.costs, "metrics": h.metrics,
+    }
+    if spec.head.task != "regression":
+        res["train_accuracy"] = network.accuracy(spec, h.params, ds.train_X, ds.train_Y)
+        if ds.test_X.shape[1]:
+            res["test_accuracy"] = network.accuracy(spec, h.params, ds.test_X, ds.test_Y)
+    return res

@@ -1,0 +1,82 @@
+"""``initlab tutorial``: the whole tutorial document from one command."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from initlab.core.errors import check_choice
+
+#: The document's datasets: two-class, two-feature, with its sizes, noise and seeds.
+TUTORIAL_DATASETS = ("moons", "circles")
+
+
+@click.command()
+@click.option("--out", "out", default="tutorial-out", show_default=True,
+              help="Folder for index.html, results.json and the PNG figures.")
+@click.option("--dataset", default="moons", show_default=True,
+              help=f"Training data: one of {', '.join(TUTORIAL_DATASETS)}.")
+@click.option("--iterations", type=int, default=15000, show_default=True,
+              help="Gradient-descent steps per training.")
+@click.option("--learning-rate", type=float, default=0.01, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of part 6 (activation distributions).")
+@click.option("--quiet", is_flag=True, help="Do not print the costs and accuracies.")
+@click.option("--json", "as_json", is_flag=True, help="Print results.json on stdout.")
+def tutorial(
+    out: str, dataset: str, iterations: int, learning_rate: float, seed: int, quiet: bool,
+    as_json: bool,
+) -> None:
+    """Run the tutorial end to end: three trainings, figures, tables and part 6."""
+    from threadpoolctl import threadpool_limits
+
+    from initlab.core.files import ensure_dir
+    from initlab.output.figure_pool import Renderer, figure_pool
+
+    check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
+    ensure_dir(out)  # fail on an unwritable --out before minutes of work
+    # with --json, stdout carries only JSON, so the document's printed lines go to stderr
+    echo = None if quiet else (lambda s: click.echo(s, err=as_json))
+    t0 = time.perf_counter()
+    # one BLAS thread here: the figure worker holds the other core, and OpenBLAS threads
+    # spinning against it slow the small matrix products of part 6
+    with figure_pool() as pool, threadpool_limits(1 if pool else None):
+        # imported once the figure worker is starting: it draws all the while, so its start
+        # is the command's critical path
+        from initlab.datasets import load
+        from initlab.experiments.tutorial import run_activation_cases, run_tutorial
+        from initlab.output.tutorial_page import (
+            boundary_job,
+            case_job,
+            cost_job,
+            dataset_job,
+            to_json_text,
+            write_outputs,
+        )
+
+        renderer = Renderer(pool)
+        # part 6 first: its figures are drawn in the second process while the trainings run
+        # here; then that process draws the rest, so this one never loads matplotlib
+        cases = run_activation_cases(seed)
+        renderer.prefetch([dataset_job(load(dataset)), *(case_job(c) for c in cases)])
+        result = run_tutorial(dataset, iterations, learning_rate, seed, echo, cases)
+        renderer.prefetch([cost_job(r) for r in result.runs])
+        renderer.prefetch([boundary_job(r, result.data) for r in result.runs])
+        written = write_outputs(result, out, renderer)
+    from initlab.cli import request_fast_exit
+
+    request_fast_exit()  # every file is written and closed, the figure process has ended
+    if as_json:
+        doc = result.to_json()
+        doc["figures"] = sorted(n for n in written if n.endswith(".png"))
+        sys.stdout.write(to_json_text(doc))
+        return
+    if not quiet:
+        click.echo("")
+        click.echo("Model | Train accuracy | Test accuracy | Problem")
+        for r in result.runs:
+            click.echo(f"{r.model_name} | {r.train_accuracy:.2%} | {r.test_accuracy:.2%} | {r.problem}")
+    click.echo(f"wrote {len(written)} files to {out} ({time.perf_counter() - t0:.1f} s); "
+               f"open {out}/index.html")

@@ -1,0 +1,192 @@
+"""Reports of a sweep store: summary tables, metrics against depth and width, failure map, CSV.
+
+:class:`SweepReport` reads a store once and renders a self-contained HTML page
+(:meth:`SweepReport.write`), a Jupyter view (``_repr_html_``) or a CSV file of every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from initlab.core.errors import InitlabError
+from initlab.core.stats import summarize
+from initlab.output.html import Image, Section, Table, figure_png, render_html, write_html
+from initlab.sweep.run import STATUSES
+
+METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
+CSV_COLUMNS = ("run_id", "dataset", "init", "activation", "depth", "width", "optimizer",
+               "learning_rate", "seed", "status", "final_cost", "train_accuracy", "test_accuracy",
+               "steps_to_threshold", "seconds", "engine", "num_iterations", "record_every",
+               "threshold", "base_seed")
+FAILURE_RULE = ("A run diverged if its cost or parameters became non-finite; it stalled at "
+                "chance if its train accuracy stayed within 5 points of the majority class share.")
+#: The HTML run table stops here; the CSV export has every run.
+MAX_HTML_ROWS = 500
+
+
+@dataclass
+class SweepReport:
+    """The runs of a store, ready to summarize."""
+
+    store: str
+    runs: list[dict[str, Any]]
+    sweeps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    level: float = 0.95
+
+    @classmethod
+    def from_store(cls, path: str | Path, level: float = 0.95) -> SweepReport:
+        """Read every run of the store at ``path`` (read-only; a sweep may be writing it)."""
+        from initlab.sweep.store import open_store
+
+        with open_store(path, readonly=True) as st:
+            return cls(str(path), st.runs(), st.sweeps(), level)
+
+    def _require_runs(self) -> None:
+        if not self.runs:
+            raise InitlabError(f"store {self.store!r} holds no runs yet: run `initlab sweep` first")
+
+    # -- tables -----------------------------------------------------------------------------
+    def _values(self, runs: list[dict[str, Any]], metric: str) -> list[float]:
+        return [float(r[metric]) for r in runs if r[metric] is not None]
+
+    def _by(self, key: Callable[[dict[str, Any]], Any]) -> dict[Any, list[dict[str, Any]]]:
+        out: dict[Any, list[dict[str, Any]]] = {}
+        for r in self.runs:
+            out.setdefault(key(r), []).append(r)
+        return dict(sorted(out.items(), key=lambda kv: repr(kv[0])))
+
+    def summary_rows(self) -> list[list[Any]]:
+        """Per initialization: runs, status counts, test accuracy and final cost with CIs."""
+        rows = []
+        for init, runs in self._by(lambda r: r["init"]).items():
+            counts = [sum(r["status"] == s for r in runs) for s in STATUSES]
+            cells = [_ci_text(summarize(self._values(runs, m), self.level))
+                     for m in ("test_accuracy", "final_cost")]
+            rows.append([init, len(runs), *counts, *cells])
+        return rows
+
+    def points(self, metric: str, axis: str) -> dict[str, list[tuple[float, float, float, float]]]:
+        """Mean and CI of ``metric`` at each value of ``axis`` (depth or width), per init."""
+        out: dict[str, list[tuple[float, float, float, float]]] = {}
+        for (init, x), runs in self._by(lambda r: (r["init"], r[axis])).items():
+            s = summarize(self._values(runs, metric), self.level)
+            if s.n:
+                low, high = (s.mean, s.mean) if math.isnan(s.ci_low) else (s.ci_low, s.ci_high)
+                out.setdefault(init, []).append((float(x), s.mean, low, high))
+        return {k: sorted(v) for k, v in out.items()}
+
+    def failure_cells(self) -> dict[tuple[str, int], dict[str, int]]:
+        """Status counts per (init / activation, depth) cell."""
+        cells: dict[tuple[str, int], dict[str, int]] = {}
+        for r in self.runs:
+            c = cells.setdefault((f"{r['init']} / {r['activation']}", int(r["depth"])), {})
+            c[r["status"]] = c.get(r["status"], 0) + 1
+        return cells
+
+    def run_rows(self) -> list[list[Any]]:
+        """One row per run (the CSV columns)."""
+        return [[_flat(r).get(c, "") for c in CSV_COLUMNS] for r in self.runs]
+
+    # -- output -----------------------------------------------------------------------------
+    def figures(self) -> dict[str, tuple[str, Any]]:
+        """``{file stem: (caption, matplotlib Figure)}`` of the report's figures."""
+        from matplotlib.figure import Figure
+
+        from initlab.output import plots_compare as pc
+
+        figs: dict[str, tuple[str, Any]] = {}
+        fig = Figure(figsize=(11, 7.5), layout="constrained")
+        axes = fig.subplots(2, 2)
+        for i, axis in enumerate(("depth", "width")):
+            for j, metric in enumerate(("test_accuracy", "final_cost")):
+                pc.plot_against(self.points(metric, axis), axis, metric, ax=axes[i, j])
+        pct = round(100 * self.level)
+        caption = (f"Test accuracy and final cost against depth and width per initialization: "
+                   f"mean over runs with its {pct}% bootstrap CI")
+        figs["depth_width"] = (caption, fig)
+        fmap = pc.plot_failure_map(self.failure_cells())
+        caption = ("Failure map: majority status per (init / activation, depth); colour "
+                   "strength is its share")
+        figs["failure_map"] = (caption, fmap.figure)
+        return figs
+
+    def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
+        """The report as :class:`~initlab.output.html.Section` objects."""
+        self._require_runs()
+        figs = self.figures() if figures is None else figures
+        images = {k: Image(cap, png=figure_png(f), id=f"fig-{k}") for k, (cap, f) in figs.items()}
+        pct = round(100 * self.level)
+        summary = Table(["init", "runs", *STATUSES, f"test accuracy ({pct}% CI)",
+                         f"final cost ({pct}% CI)"], self.summary_rows(), "Per initialization")
+        rows = self.run_rows()
+        note = (f"First {MAX_HTML_ROWS} of {len(rows)} runs; `initlab export` writes all."
+                if len(rows) > MAX_HTML_ROWS else f"{len(rows)} runs.")
+        specs = "\n\n".join(f"{n}: {s}" for n, s in self.sweeps.items())
+        return [
+            Section("Summary", [f"{len(self.runs)} runs in {self.store}."], [summary], id="summary"),
+            Section("Against depth and width", images=[images["depth_width"]], id="depth-width"),
+            Section("Failure map", [FAILURE_RULE], images=[images["failure_map"]],
+                    id="failure-map"),
+            Section("Runs", [note], [Table(CSV_COLUMNS, rows[:MAX_HTML_ROWS])], id="runs"),
+            Section("Sweep specs", code=specs, id="specs"),
+        ]
+
+    def _meta(self) -> dict[str, Any]:
+        from initlab import __version__
+        from initlab.sweep.store import SCHEMA_VERSION
+
+        return {"store": self.store, "runs": len(self.runs), "store schema": SCHEMA_VERSION,
+                "initlab": __version__, "numpy": np.__version__}
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write ``index.html`` and the figures as PNG files into ``out_dir``; returns the page."""
+        from initlab.core.files import atomic_write_bytes, ensure_dir
+
+        self._require_runs()
+        out = ensure_dir(out_dir)
+        figs = self.figures()
+        for stem, (_, fig) in figs.items():
+            atomic_write_bytes(out / f"{stem}.png", figure_png(fig))
+        return write_html(out / "index.html", "initlab sweep report", self.sections(figs),
+                          self._meta())
+
+    def _repr_html_(self) -> str:
+        return notebook_html("initlab sweep report", self.sections())
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write every run as one CSV row (atomically); returns the path."""
+        from initlab.core.files import atomic_write_text
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        w.writerows([["" if v is None else v for v in row] for row in self.run_rows()])
+        return atomic_write_text(path, buf.getvalue())
+
+
+def notebook_html(title: str, sections: Sequence[Section]) -> str:
+    """The rendered page's body alone, for ``_repr_html_``: the page's own ``<head>`` and CSS
+    would restyle the whole notebook."""
+    page = render_html(title, sections)
+    return page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+
+
+def _flat(r: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: r["config"].get(k) for k in ("num_iterations", "record_every", "threshold",
+                                                  "base_seed")}, **r}
+
+
+def _ci_text(s: Any) -> str:
+    if s.n == 0:
+        return "-"
+    if math.isnan(s.ci_low):
+        return f"{s.mean:.4g} (n={s.n})"
+    return f"{s.mean:.4g} [{s.ci_low:.4g}, {s.ci_high:.4g}] (n={s.n})"

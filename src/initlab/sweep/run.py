@@ -1,0 +1,306 @@
+"""One training run as data: its canonical config, its id, and the worker that trains a chunk.
+
+A run is fully described by a :class:`RunConfig`. Its id is the hash of the canonical JSON of
+that config, so the same run gets the same id whatever order, chunk or machine it runs in, and
+its random seed comes from the config (``SeedSequence([base_seed, seed])``), never from its
+position. :func:`train_chunk` is the unit of work shipped to local processes or Dask workers: it
+trains every run of a chunk at once with the batched engine and returns plain dicts and arrays;
+it never writes anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from initlab.core.errors import InitlabError
+
+Array = NDArray[np.float64]
+
+#: Bumped when the meaning of a config (and so of its id) changes.
+RUN_SCHEMA = 1
+#: Outcomes of a run, used by the failure map.
+STATUSES = ("trained", "chance", "diverged")
+#: A run whose train accuracy is within this of the majority-class share "stalled at chance".
+CHANCE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one run's result.
+
+    Attributes
+    ----------
+    dataset, init, activation, optimizer : str
+        Registry names (``init`` and ``optimizer`` may carry ``:key=value`` parameters).
+    hidden : tuple of int
+        Hidden layer sizes; input and output sizes come from the dataset.
+    learning_rate : float
+    num_iterations, record_every : int
+    threshold : float
+        Cost threshold for ``steps_to_threshold``.
+    seed, base_seed : int
+        The run's random stream is ``SeedSequence([base_seed, seed])``.
+    """
+
+    dataset: str
+    init: str
+    activation: str
+    hidden: tuple[int, ...]
+    optimizer: str = "gd"
+    learning_rate: float = 0.01
+    num_iterations: int = 15000
+    record_every: int = 1000
+    threshold: float = 0.2
+    seed: int = 0
+    base_seed: int = 0
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.hidden)
+
+    @property
+    def width(self) -> int:
+        """Width of the hidden layers (the widest one if they differ)."""
+        return max(self.hidden, default=0)
+
+    def canonical(self) -> dict[str, Any]:
+        """The JSON-ready config that the run id hashes."""
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        d["learning_rate"] = float(self.learning_rate)
+        d["threshold"] = float(self.threshold)
+        d["schema"] = RUN_SCHEMA
+        return d
+
+    @property
+    def run_id(self) -> str:
+        """First 16 hex digits of the sha256 of the canonical JSON (sorted keys)."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def group_key(self) -> tuple[Any, ...]:
+        """Runs with equal keys share architecture, data and training settings (one batch)."""
+        return (self.dataset, self.hidden, self.activation, self.optimizer, self.learning_rate,
+                self.num_iterations, self.record_every)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        """Inverse of :meth:`canonical`."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in fields}
+        kw["hidden"] = tuple(int(h) for h in kw["hidden"])
+        return cls(**kw)
+
+
+def run_rng(config: RunConfig) -> np.random.Generator:
+    """The run's own random stream, derived from its config."""
+    return np.random.default_rng(np.random.SeedSequence([config.base_seed, config.seed]))
+
+
+@functools.lru_cache(maxsize=8)
+def _dataset(name: str) -> Any:
+    from initlab import datasets
+
+    return datasets.load(name)
+
+
+def build_spec(config: RunConfig) -> Any:
+    """The network of a run: dataset input size, hidden layers, a head matching the labels."""
+    from initlab.network import Spec
+
+    data = _dataset(config.dataset)
+    n_y = int(data.train_Y.shape[0])
+    head = "softmax" if n_y > 1 else "sigmoid"
+    return Spec.build([data.n_features, *config.hidden, n_y], config.activation, head)
+
+
+def init_params(config: RunConfig, spec: Any, X: Array) -> dict[str, Array]:
+    """Initial parameters of a run; ``lsuv`` is data-dependent and goes through ``initlab.lsuv``."""
+    from initlab import network
+    from initlab.core.params import split_spec
+
+    name, options = split_spec(config.init)
+    if name.lower() == "lsuv":
+        return _lsuv_params(spec, X, run_rng(config), options)  # type: ignore[no-any-return]
+    params: dict[str, Array] = network.init_params(spec, weight_init=config.init,
+                                                   rng=run_rng(config))
+    return params
+
+
+def _lsuv_params(spec: Any, X: Array, rng: np.random.Generator, options: dict[str, Any]) -> Any:
+    """``initlab.lsuv.lsuv(spec, None, X, rng=..., **options)``: orthonormal start, then LSUV."""
+    lsuv_fn = _lsuv_function()
+    try:
+        params, _records = lsuv_fn(spec, None, X, rng=rng, **options)
+    except TypeError as e:
+        raise InitlabError(f"bad parameters for initializer 'lsuv': {e}") from None
+    return {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+
+
+def _lsuv_function() -> Any:
+    try:
+        from initlab.lsuv import lsuv
+    except ImportError:
+        raise InitlabError("initializer 'lsuv' needs initlab.lsuv, which this build lacks") from None
+    return lsuv
+
+
+def check_init(init: str) -> None:
+    """Raise an error listing valid names unless ``init`` names a usable initializer."""
+    from initlab import initializers
+    from initlab.core.params import split_spec
+
+    name, _ = split_spec(init)
+    if name.lower() == "lsuv":
+        _lsuv_function()
+        return
+    initializers.get(init)
+
+
+def train_config(config: RunConfig) -> Any:
+    """The engine's :class:`~initlab.train.TrainConfig` of a run."""
+    from initlab.core.params import split_spec
+    from initlab.engines.base import TrainConfig
+
+    name, options = split_spec(config.optimizer)
+    return TrainConfig(name, config.learning_rate, config.num_iterations, config.record_every,
+                       tuple(sorted(options.items())))  # type: ignore[arg-type]
+
+
+def chunks(configs: Iterable[RunConfig], size: int) -> list[list[RunConfig]]:
+    """Split runs into batches of at most ``size`` runs sharing one group key.
+
+    The split depends only on the configs given (sorted by group and run id), so the same grid
+    always gives the same chunks and the same batched arithmetic.
+    """
+    groups: dict[tuple[Any, ...], list[RunConfig]] = {}
+    for c in sorted(configs, key=lambda c: c.run_id):
+        groups.setdefault(c.group_key, []).append(c)
+    out: list[list[RunConfig]] = []
+    for key in sorted(groups, key=repr):
+        runs = groups[key]
+        out.extend(runs[i : i + size] for i in range(0, len(runs), size))
+    return out
+
+
+def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
+                engine: str = "auto") -> list[dict[str, Any]]:
+    """Train every run of a chunk (one group key) at once and return one result dict per run.
+
+    Each dict holds ``run_id``, ``status``, ``final_cost``, ``train_accuracy``,
+    ``test_accuracy``, ``steps_to_threshold`` (``None`` if never reached), ``seconds``,
+    ``engine`` and ``arrays`` (cost curve and per-layer statistics), plus ``params`` (final
+    parameters) with ``keep_params``.
+    """
+    if len({c.group_key for c in configs}) > 1:
+        raise InitlabError("a chunk must hold runs of one architecture and training setup")
+    data = _dataset(configs[0].dataset)
+    spec = build_spec(configs[0])
+    X, Y = data.train_X, data.train_Y
+    starts = [init_params(c, spec, X) for c in configs]
+    t0 = time.perf_counter()
+    histories = _train_all(spec, starts, X, Y, train_config(configs[0]), engine)
+    per_run = (time.perf_counter() - t0) / len(configs)
+    return [_result(c, spec, data, p0, h, per_run, keep_params)
+            for c, p0, h in zip(configs, starts, histories, strict=True)]
+
+
+def _train_all(spec: Any, starts: list[Any], X: Array, Y: Array, cfg: Any, engine: str) -> list[Any]:
+    """Batched training; if a member diverges, retrain one by one so only that run fails.
+
+    A floating-point overflow during training is that run's divergence (its cost is about to
+    become non-finite), so it is raised and caught here instead of printing a warning.
+    """
+    from initlab.engines import train_many
+
+    diverged = (InitlabError, FloatingPointError)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            return train_many(spec, starts, X, Y, cfg, engine=engine)
+        except diverged:
+            pass
+        out: list[Any] = []
+        for p in starts:
+            try:
+                out.extend(train_many(spec, [p], X, Y, cfg, engine=engine))
+            except diverged as e:
+                out.append(e)
+    return out
+
+
+def _layer_stats(spec: Any, params: dict[str, Array], X: Array) -> tuple[Array, Array]:
+    from initlab import network
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, caches = network.forward(spec, params, X)
+        act = np.array([float(np.std(c[2])) for c in caches])
+    w = np.array([float(np.std(params[f"W{l}"])) for l in range(1, spec.n_layers + 1)])
+    return w, act
+
+
+def _result(c: RunConfig, spec: Any, data: Any, p0: Any, h: Any, seconds: float,
+            keep_params: bool) -> dict[str, Any]:
+    from initlab import network
+
+    w0, a0 = _layer_stats(spec, p0, data.train_X)
+    out: dict[str, Any] = {"run_id": c.run_id, "seconds": seconds,
+                           "engine": getattr(h, "engine", "")}
+    final = _final_cost(spec, h, data) if not isinstance(h, Exception) else math.nan
+    if not math.isfinite(final):
+        out.update(status="diverged", final_cost=None, train_accuracy=None, test_accuracy=None,
+                   steps_to_threshold=None, arrays={"weight_std_init": w0, "act_std_init": a0})
+        return out
+    train_acc = network.accuracy(spec, h.params, data.train_X, data.train_Y)
+    its, costs = np.asarray(h.iterations, dtype=np.int64), np.asarray(h.costs, dtype=np.float64)
+    w1, a1 = _layer_stats(spec, h.params, data.train_X)
+    out.update(
+        status=_status(train_acc, data.train_Y),
+        final_cost=final,
+        train_accuracy=train_acc,
+        test_accuracy=network.accuracy(spec, h.params, data.test_X, data.test_Y),
+        steps_to_threshold=_steps_to(its, costs, final, c),
+        arrays={"iterations": its, "costs": costs, "weight_std_init": w0, "weight_std_final": w1,
+                "act_std_init": a0, "act_std_final": a1},
+    )
+    if keep_params:
+        out["params"] = h.params
+    return out
+
+
+def _final_cost(spec: Any, h: Any, data: Any) -> float:
+    """Training cost at the final parameters; NaN when they (or the logits) are not finite."""
+    from initlab import network
+
+    if not all(np.all(np.isfinite(v)) for v in h.params.values()):
+        return math.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        ZL, _ = network.forward(spec, h.params, data.train_X)
+        if not np.all(np.isfinite(ZL)):
+            return math.nan
+        return float(spec.head.loss(ZL, data.train_Y))
+
+
+def _status(train_acc: float, Y: Array) -> str:
+    labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
+    majority = float(np.max(np.unique(labels, return_counts=True)[1]) / labels.size)
+    return "chance" if train_acc <= majority + CHANCE_MARGIN else "trained"
+
+
+def _steps_to(its: Any, costs: Any, final: float, c: RunConfig) -> int | None:
+    hit = np.flatnonzero(costs <= c.threshold)
+    if hit.size:
+        return int(its[hit[0]])
+    return c.num_iterations if final <= c.threshold else None

@@ -1,0 +1,256 @@
+"""The results store: one SQLite file holding every finished run, its metrics and its arrays.
+
+Layout (schema version 1)::
+
+    meta(key, value)                 application, schema version, initlab version
+    sweeps(name, spec)               the validated spec of each sweep written here
+    runs(run_id PRIMARY KEY, config, dataset, init, activation, depth, width, optimizer,
+         learning_rate, seed, status, final_cost, train_accuracy, test_accuracy,
+         steps_to_threshold, seconds, engine)
+    arrays(run_id, name, dtype, shape, data)   cost curve and per-layer statistics
+
+Rules that make resume exact:
+
+* A run's row and its arrays are written in one transaction (SQLite's journal makes it atomic and
+  durable), so after a crash a run is either fully stored or absent, never half-written.
+* ``run_id`` is the primary key, so a run is never stored twice.
+* Only the sweep driver writes. A second writer is refused: :meth:`Store.lock` takes an OS lock
+  on ``<store>.lock`` that the kernel releases when its process dies, even by ``kill -9``, so a
+  crashed sweep never leaves a stale lock behind. Readers (report, export) need no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+
+from initlab.core.errors import InitlabError
+
+SCHEMA_VERSION = 1
+#: PRAGMA application_id of an initlab store ("INLB").
+APPLICATION_ID = 0x494E4C42
+RUN_COLUMNS = ("run_id", "config", "dataset", "init", "activation", "depth", "width", "optimizer",
+               "learning_rate", "seed", "status", "final_cost", "train_accuracy", "test_accuracy",
+               "steps_to_threshold", "seconds", "engine")
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sweeps (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
+CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY, config TEXT NOT NULL, dataset TEXT NOT NULL, init TEXT NOT NULL,
+  activation TEXT NOT NULL, depth INTEGER NOT NULL, width INTEGER NOT NULL,
+  optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, seed INTEGER NOT NULL,
+  status TEXT NOT NULL, final_cost REAL, train_accuracy REAL, test_accuracy REAL,
+  steps_to_threshold INTEGER, seconds REAL, engine TEXT
+);
+CREATE TABLE arrays (
+  run_id TEXT NOT NULL REFERENCES runs(run_id), name TEXT NOT NULL, dtype TEXT NOT NULL,
+  shape TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, name)
+);
+"""
+
+
+class Store:
+    """An open initlab store. Use :func:`open_store`; close it (or use ``with``) when done."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._conn = conn
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database and release the writer lock if held."""
+        self._conn.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- writing --------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Become the store's only writer, or raise naming the process that is."""
+        import fcntl
+
+        lock_path = Path(str(self.path) + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise InitlabError(f"cannot create lock file {str(lock_path)!r}: {e.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise InitlabError(
+                f"store {str(self.path)!r} is in use by another initlab sweep ({holder}); "
+                "wait for it to finish (it stores every run it finishes), or use another --store"
+            ) from None
+        os.ftruncate(fd, 0)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}".encode())
+        self._lock_fd = fd
+
+    def record_sweep(self, name: str, spec: dict[str, Any]) -> None:
+        """Remember the spec of a sweep written to this store (replacing one of the same name)."""
+        text = json.dumps(spec, sort_keys=True)
+        with self._write():
+            self._conn.execute("INSERT OR REPLACE INTO sweeps VALUES (?, ?)", (name, text))
+
+    def add(self, items: Iterable[tuple[Any, dict[str, Any]]]) -> int:
+        """Store ``(RunConfig, result)`` pairs in one transaction; returns how many were new."""
+        added = 0
+        with self._write():
+            for config, result in items:
+                cur = self._conn.execute(
+                    f"INSERT OR IGNORE INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+                    _row(config, result))
+                if cur.rowcount == 1:
+                    added += 1
+                    self._conn.executemany(
+                        "INSERT INTO arrays VALUES (?, ?, ?, ?, ?)",
+                        [_array_row(config.run_id, k, v) for k, v in result["arrays"].items()])
+        return added
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        if self.readonly:
+            raise InitlabError(f"store {str(self.path)!r} was opened read-only")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # SQLite has already rolled back after some errors (a full disk, for one).
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise InitlabError(f"cannot write store {str(self.path)!r}: {e}; nothing was "
+                               "stored from this batch") from None
+
+    # -- reading --------------------------------------------------------------------------
+    def run_ids(self) -> set[str]:
+        """Ids of every stored run."""
+        return {r[0] for r in self._query("SELECT run_id FROM runs")}
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run as a dict of its columns (``config`` parsed), ordered by run id."""
+        rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id")
+        out = []
+        for row in rows:
+            d = dict(zip(RUN_COLUMNS, row, strict=True))
+            d["config"] = json.loads(d["config"])
+            out.append(d)
+        return out
+
+    def arrays(self, run_id: str) -> dict[str, np.ndarray]:
+        """The arrays stored with one run."""
+        rows = self._query("SELECT name, dtype, shape, data FROM arrays WHERE run_id = ? "
+                           "ORDER BY name", (run_id,))
+        return {n: np.frombuffer(data, dtype=dt).reshape(json.loads(shape)).copy()
+                for n, dt, shape, data in rows}
+
+    def sweeps(self) -> dict[str, dict[str, Any]]:
+        """The specs recorded by :meth:`record_sweep`, by name."""
+        return {n: json.loads(s) for n, s in self._query("SELECT name, spec FROM sweeps")}
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise InitlabError(f"cannot read store {str(self.path)!r}: {e}") from None
+
+
+def _row(config: Any, r: dict[str, Any]) -> tuple[Any, ...]:
+    c = config.canonical()
+    return (config.run_id, json.dumps(c, sort_keys=True), config.dataset, config.init,
+            config.activation, config.depth, config.width, config.optimizer,
+            float(config.learning_rate), config.seed, r["status"], r["final_cost"],
+            r["train_accuracy"], r["test_accuracy"], r["steps_to_threshold"], r["seconds"],
+            r["engine"])
+
+
+def _array_row(run_id: str, name: str, value: Any) -> tuple[Any, ...]:
+    a = np.ascontiguousarray(value)
+    a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+    return (run_id, name, a.dtype.str, json.dumps(list(a.shape)), a.tobytes())
+
+
+def open_store(path: str | Path, create: bool = False, readonly: bool = False) -> Store:
+    """Open an initlab store, creating it with ``create=True`` when it does not exist.
+
+    Raises
+    ------
+    InitlabError
+        If the file is missing (and ``create`` is false), is not an SQLite database, is an SQLite
+        database of another application, has a newer schema than this initlab, or cannot be
+        written when writing is asked for.
+    """
+    p = Path(path)
+    exists = p.exists()
+    if p.is_dir():
+        raise InitlabError(f"store {str(p)!r} is a directory, not an initlab store file")
+    if not exists and not create:
+        raise InitlabError(f"store not found: {str(p)!r}")
+    conn: sqlite3.Connection | None = None
+    try:
+        uri = f"file:{p.resolve()}?mode={'ro' if readonly else 'rwc'}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+        store = Store(p, conn, readonly)
+        if not exists:
+            _create(conn)
+        _check(conn, p)
+        if not readonly:  # fail now, before any training, if the file cannot be written
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as e:
+        if conn is not None:
+            conn.close()
+        if not exists:
+            p.unlink(missing_ok=True)
+        raise InitlabError(f"cannot open store {str(p)!r}: {e}") from None
+    return store
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    from initlab import __version__
+
+    # One transaction: a crash while creating leaves an empty file, never a half-made store.
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(statement)
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("application", "initlab"), ("schema_version", str(SCHEMA_VERSION)),
+        ("created_by", f"initlab {__version__}")])
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+
+
+def _check(conn: sqlite3.Connection, p: Path) -> None:
+    try:
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise InitlabError(f"{str(p)!r} is not an initlab store (not an SQLite database)") from None
+    if app != APPLICATION_ID:
+        raise InitlabError(f"{str(p)!r} is an SQLite database but not an initlab store")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise InitlabError(
+            f"store {str(p)!r} has schema version {version}, newer than this initlab supports "
+            f"({SCHEMA_VERSION}); upgrade initlab to read it")

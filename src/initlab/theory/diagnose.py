@@ -1,0 +1,215 @@
+"""Verdicts on a network at initialization: what is wrong, the figure that shows it, and the fix.
+
+Each layer gets every finding that applies, most severe first:
+
+- ``symmetric``: all units compute the same function (1 distinct unit), e.g. zeros init;
+- ``collapsed``: the output no longer depends on the input: the across-sample spread is below
+  ``COLLAPSE_RATIO`` of the pooled std (the pooled histogram can look perfectly healthy);
+- ``vanishing`` / ``exploding``: the activation scale (RMS) relative to the input's, or the gradient
+  scale relative to the top layer's, left ``BAND = [1e-3, 1e3]``; or, between hidden layers, the
+  scale changes by more than ``GROWTH`` per layer (at that rate it leaves the band within about
+  ten layers, so a shallow net that is still inside is flagged on every layer, not only the last);
+- ``saturated``: more than ``SATURATION_SHARE`` of outputs sit within 0.01 of an asymptote;
+- ``healthy``: none of the above.
+
+The network verdict is the most severe finding over its layers, with the mean-field ``chi_1`` and a
+recommended initializer: the critical ``sigma_w2`` of the activation at the network's ``sigma_b2``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from initlab import activations as act_mod
+
+BAND = (1e-3, 1e3)
+GROWTH = 2.0
+COLLAPSE_RATIO = 0.1
+SATURATION_SHARE = 0.2
+SEVERITY = ("symmetric", "collapsed", "vanishing", "exploding", "saturated", "healthy")
+
+
+@dataclass
+class Finding:
+    """One diagnosis: a label from :data:`SEVERITY`, the triggering figure, and a sentence."""
+
+    label: str
+    figure: float
+    message: str
+
+
+@dataclass
+class LayerVerdict:
+    """All findings of one layer; ``verdict`` is the most severe label."""
+
+    layer: int
+    findings: list[Finding]
+
+    @property
+    def verdict(self) -> str:
+        return self.findings[0].label
+
+
+@dataclass
+class Recommendation:
+    """A suggested initializer spec for the activation, with the ``sigma_w2`` it sets and why."""
+
+    spec: str | None
+    sigma_w2: float | None
+    reason: str
+
+
+@dataclass
+class NetworkVerdict:
+    """The most severe finding over the layers, every label seen, and the recommendation."""
+
+    verdict: str
+    labels: list[str]
+    summary: str
+    layers: list[LayerVerdict]
+    recommendation: Recommendation
+    theory: dict[str, Any] = field(default_factory=dict)
+
+
+def rms(stats: dict[str, Any]) -> float:
+    """Root mean square from a stats dict's ``mean`` and ``std``."""
+    return math.sqrt(float(stats["mean"]) ** 2 + float(stats["std"]) ** 2)
+
+
+def _scale_finding(what: str, ratio: float) -> Finding | None:
+    if ratio < BAND[0]:
+        return Finding("vanishing", ratio, f"{what} scale is {ratio:.3g} x its reference (< {BAND[0]:g})")
+    if ratio > BAND[1]:
+        return Finding("exploding", ratio, f"{what} scale is {ratio:.3g} x its reference (> {BAND[1]:g})")
+    return None
+
+
+def _growth_finding(what: str, factor: float) -> Finding | None:
+    if factor <= 0 or 1 / GROWTH <= factor <= GROWTH:
+        return None
+    label = "exploding" if factor > GROWTH else "vanishing"
+    layers = math.log(BAND[1]) / abs(math.log(factor))
+    return Finding(label, factor, f"{what} scale changes {factor:.3g}x per layer (outside "
+                   f"[{1 / GROWTH:g}, {GROWTH:g}]): it leaves [{BAND[0]:g}, {BAND[1]:g}] "
+                   f"within about {layers:.0f} layers")
+
+
+def gradient_horizon(chi_1: float | None) -> float | None:
+    """Depth after which a gradient scaled by ``sqrt(chi_1)`` per layer leaves :data:`BAND`."""
+    if chi_1 is None or chi_1 <= 0 or abs(math.log(chi_1)) < 1e-9:
+        return None
+    return 2.0 * math.log(BAND[1]) / abs(math.log(chi_1))
+
+
+def layer_findings(
+    layer: int, act: dict[str, Any], grad: dict[str, Any], input_rms: float, top_grad_rms: float,
+    units: int, prev_act_rms: float | None = None, next_grad_rms: float | None = None,
+) -> LayerVerdict:
+    """Diagnose one layer from its measured activation and gradient statistics.
+
+    ``prev_act_rms`` (the hidden layer below) and ``next_grad_rms`` (the layer above), when
+    given, add the per-layer growth rule for a scale still inside :data:`BAND`.
+    """
+    out: list[Finding] = []
+    if units > 1 and act["distinct_units"] == 1:
+        out.append(Finding("symmetric", 1.0, f"1 distinct unit of {units}: every unit computes the "
+                           "same function, so they also get the same updates"))
+    std, spread = float(act["std"]), float(act["sample_spread"])
+    ratio = spread / std if std > 0 else 0.0
+    if ratio < COLLAPSE_RATIO and not out:
+        out.append(Finding("collapsed", ratio, f"across-sample spread {spread:.3g} is {ratio:.1%} of the "
+                           f"pooled std {std:.3g}: the output barely depends on the input"))
+    for what, value, ref, neighbour in (("activation", rms(act), input_rms, prev_act_rms),
+                                        ("gradient", rms(grad), top_grad_rms, next_grad_rms)):
+        f = _scale_finding(what, value / ref if ref > 0 else 0.0)
+        if f is None and neighbour is not None and neighbour > 0:
+            f = _growth_finding(what, value / neighbour)
+        if f is not None:
+            out.append(f)
+    sat = act.get("saturated_share")
+    if sat is not None and sat > SATURATION_SHARE:
+        out.append(Finding("saturated", sat, f"{sat:.1%} of outputs within 0.01 of an asymptote: "
+                           "their derivative is near 0"))
+    if not out:
+        out.append(Finding("healthy", ratio, "scale kept, input-dependent, not saturated"))
+    out.sort(key=lambda f: SEVERITY.index(f.label))
+    return LayerVerdict(layer, out)
+
+
+def recommend(activation: Any, sigma_b2: float = 0.0) -> Recommendation:
+    """The initializer that puts ``activation`` at the edge of chaos (chi_1 = 1) at ``sigma_b2``."""
+    from initlab.theory import meanfield as theory
+
+    act = act_mod.get(activation)
+    if act.name == "relu":
+        return Recommendation("he_normal", 2.0, "ReLU is critical at sigma_w2 = 2 (He et al. 2015)")
+    if act.name == "leaky_relu":
+        a = act.params["negative_slope"]
+        return Recommendation(f"he_normal:nonlinearity=leaky_relu,negative_slope={a:g}", 2 / (1 + a * a),
+                              "leaky ReLU is critical at sigma_w2 = 2 / (1 + a^2)")
+    crit = theory.critical_sigma_w2(act, sigma_b2)
+    w = crit.sigma_w2_critical
+    if w is None:
+        return Recommendation(None, None, f"{act.name} has no critical point at sigma_b2 = {sigma_b2:g}: "
+                              + crit.note)
+    gain = math.sqrt(w)
+    spec = "lecun_normal" if abs(gain - 1.0) < 1e-9 else f"lecun_normal:gain={gain:.6g}"
+    reason = (f"chi_1 = 1 for {act.name} at sigma_w2 = {w:.6g} with sigma_b2 = {sigma_b2:g} "
+              "(variance sigma_w2 / fan_in)")
+    info = theory.analyze(act, w, sigma_b2)
+    sat = theory.kernel(act).saturated_share(info.q_star) if info.q_star is not None else None
+    if sat is not None and float(sat) > SATURATION_SHARE:
+        reason += (f"; but there {float(sat):.0%} of outputs saturate (q* = {info.q_star:.3g}): "
+                   f"{act.name} has no edge of chaos free of saturation, prefer a centred activation")
+    return Recommendation(spec, w, reason)
+
+
+def diagnose(
+    activation: Any,
+    layers: list[dict[str, Any]],
+    input_rms: float,
+    units: list[int],
+    sigma_w2: float,
+    sigma_b2: float = 0.0,
+) -> NetworkVerdict:
+    """Verdict for a whole network.
+
+    Parameters
+    ----------
+    layers : list of dict
+        Per layer from the input side, dicts with the measured ``activation`` and ``gradient``
+        statistics (keys as :data:`initlab.theory.meanfield.propagation.STAT_NAMES`).
+    input_rms : float
+        RMS of the network's input batch (reference for the activation scale).
+    units : list of int
+        Width of each layer.
+    sigma_w2, sigma_b2 : float
+        The hidden layers' ``fan_in * Var(W)`` and ``Var(b)``, for chi_1 and the recommendation.
+    """
+    from initlab.theory import meanfield as theory
+
+    top = rms(layers[-1]["gradient"])
+    act_rms = [rms(rec["activation"]) for rec in layers]
+    grad_rms = [rms(rec["gradient"]) for rec in layers]
+    verdicts = [
+        layer_findings(i + 1, rec["activation"], rec["gradient"], input_rms, top, units[i],
+                       act_rms[i - 1] if i > 0 else None,
+                       grad_rms[i + 1] if i + 1 < len(layers) else None)
+        for i, rec in enumerate(layers)
+    ]
+    labels = sorted({f.label for v in verdicts for f in v.findings}, key=SEVERITY.index)
+    if len(labels) > 1 and "healthy" in labels:
+        labels.remove("healthy")
+    worst = labels[0]
+    first = next(v for v in verdicts if any(f.label == worst for f in v.findings))
+    finding = next(f for f in first.findings if f.label == worst)
+    summary = f"{worst} from layer {first.layer}: {finding.message}"
+    info = theory.analyze(activation, sigma_w2, sigma_b2).to_dict() if sigma_w2 > 0 else {}
+    horizon = gradient_horizon(info.get("chi_1"))
+    if horizon is not None:
+        summary += (f"; chi_1 = {info['chi_1']:.3g}, so gradients leave [{BAND[0]:g}, {BAND[1]:g}] "
+                    f"after about {horizon:.0f} layers")
+    rec = recommend(activation, sigma_b2)
+    return NetworkVerdict(worst, labels, summary, verdicts, rec, info)
