@@ -1,12 +1,44 @@
-"""Shared fixtures: headless matplotlib and the tutorial's dataset."""
+"""Shared fixtures and the policy for optional capabilities.
+
+Tests that need headless Chromium carry ``@pytest.mark.browser``; tests that need PyTorch carry
+``@pytest.mark.torch``. On a developer's machine without them they are skipped with a one-line
+reason. Where ``INITLAB_REQUIRE_ALL=1`` (``.ci/run`` sets it) a missing capability is a failure,
+so CI can never pass by skipping them.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+#: marker -> (is it available here?, what to install)
+_CAPABILITIES = {
+    "browser": (
+        lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser")),
+        "headless Chromium is not installed (Debian: apt-get install chromium; .ci/run does)",
+    ),
+    "torch": (
+        lambda: importlib.util.find_spec("torch") is not None,
+        'PyTorch is not installed (pip install "initlab[torch]"; the test extra pins the CPU build)',
+    ),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    required = os.environ.get("INITLAB_REQUIRE_ALL") == "1"
+    for marker, (available, reason) in _CAPABILITIES.items():
+        if available():
+            continue
+        marked = [item for item in items if marker in item.keywords]
+        if marked and required:
+            raise pytest.UsageError(f"INITLAB_REQUIRE_ALL=1 but {reason}")
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
