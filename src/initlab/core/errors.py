@@ -6,6 +6,7 @@ into one line on stderr, and library users can catch one type.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -20,24 +21,40 @@ class InitlabError(ValueError):
     """A bad input or an impossible request, with a message that names the bad value."""
 
 
+def normalise(name: str) -> str:
+    """The one name normalisation of every registry: strip, lower case, ``-`` read as ``_``."""
+    return name.strip().lower().replace("-", "_")
+
+
+def unknown_name(kind: str, name: object, valid: list[str]) -> InitlabError:
+    """The error for an unregistered name: the valid names, then the closest ones."""
+    msg = f"unknown {kind} {name!r}; valid: {', '.join(valid) or 'none'}"
+    close = difflib.get_close_matches(normalise(name), valid, n=2) if isinstance(name, str) else []
+    if close:
+        msg += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+    return InitlabError(msg)
+
+
 def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
-    """Return ``registry[name]`` or raise an error that lists the valid names.
+    """Return ``registry[name]`` or raise :func:`unknown_name`'s error.
+
+    For plain dicts; :class:`initlab.core.registry.Registry` is the full form (aliases, specs).
 
     Parameters
     ----------
     registry : mapping of str to object
         The plain dict a module keeps its named objects in.
     name : str
-        The name asked for; matched case-insensitively, with ``-`` read as ``_``.
+        The name asked for, read through :func:`normalise`.
     kind : str
-        What the registry holds, for the message (e.g. ``"initializer"``).
+        What the registry holds, for the message (e.g. ``"engine"``).
     """
     if not isinstance(name, str):
         raise InitlabError(f"{kind} name must be a string, got {name!r}")
-    key = name.strip().lower().replace("-", "_")
+    key = normalise(name)
     if key in registry:
         return registry[key]
-    raise InitlabError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(registry))}")
+    raise unknown_name(kind, name, sorted(registry))
 
 
 def check_choice(value: str, allowed: Iterable[str], what: str) -> str:
