@@ -54,7 +54,7 @@ def test_instances_pass_through_unless_parameters_are_given() -> None:
     with pytest.raises(InitlabError, match="cannot be applied"):
         reg.get(2.5, x=1)
     with pytest.raises(InitlabError, match="must be a name"):
-        reg.get(3)  # type: ignore[arg-type]
+        reg.get(3)
 
 
 def test_names_with_and_without_aliases_sorted() -> None:
