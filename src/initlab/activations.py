@@ -20,9 +20,9 @@ from initlab.core.params import split_spec
 
 Array = NDArray[np.float64]
 
-# exp(-z) overflows float64 below z = -709.78; clipping there keeps sigmoid bit-identical to the
-# tutorial's 1/(1+exp(-z)) everywhere it is finite, and gives ~1e-308 instead of 0 beyond.
-_EXP_CLIP = -709.0
+#: exp(-z) overflows float64 below z = -709.78; clipping there keeps sigmoid bit-identical to the
+#: tutorial's 1/(1+exp(-z)) everywhere it is finite, and gives ~1e-308 instead of 0 beyond.
+EXP_CLIP = -709.0
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -40,6 +40,9 @@ class Activation:
         Lower and upper asymptotes (sigmoid (0, 1), tanh (-1, 1)), for saturation shares.
     params : dict
         Parameters such as ``negative_slope``.
+    code : int or None
+        The key the compiled engines' kernels switch on, set only by this module's registered
+        definitions; an activation built elsewhere keeps ``None`` and trains in NumPy.
     """
 
     name: str
@@ -47,6 +50,7 @@ class Activation:
     deriv: Callable[[Array, Array], Array]
     limits: tuple[float, float] | None = None
     params: dict[str, float] = field(default_factory=dict)
+    code: int | None = None
 
     def __call__(self, z: Array) -> Array:
         return self.fn(z)
@@ -54,7 +58,7 @@ class Activation:
 
 def sigmoid(z: Array) -> Array:
     """Logistic function ``1 / (1 + exp(-z))``, overflow-free."""
-    return 1 / (1 + np.exp(-np.maximum(z, _EXP_CLIP)))
+    return 1 / (1 + np.exp(-np.maximum(z, EXP_CLIP)))
 
 
 def relu(z: Array) -> Array:
@@ -88,6 +92,7 @@ def _leaky(slope: float) -> Activation:
         lambda z: np.where(z > 0, z, slope * z),
         lambda z, a: np.where(z > 0, 1.0, slope),
         params={"negative_slope": slope},
+        code=4,
     )
 
 
@@ -97,6 +102,7 @@ def _selu() -> Activation:
         "selu",
         lambda z: SELU_SCALE * efn(z),
         lambda z, a: np.where(z > 0, SELU_SCALE, a + SELU_SCALE * SELU_ALPHA),
+        code=6,
     )
 
 
@@ -119,23 +125,24 @@ def _build(name: str, **params: float) -> Activation:
     if name == "elu":
         alpha = float(params.get("alpha", 1.0))
         fn, d = _elu(alpha)
-        return Activation("elu", fn, d, params={"alpha": alpha})
+        return Activation("elu", fn, d, params={"alpha": alpha}, code=5)
     if params:
         raise InitlabError(f"activation {name!r} takes no parameters, got {sorted(params)}")
     return _SIMPLE[name]
 
 
 _SIMPLE: dict[str, Activation] = {
-    "identity": Activation("identity", lambda z: z, lambda z, a: np.ones_like(z)),
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1 - a), limits=(0.0, 1.0)),
-    "tanh": Activation("tanh", np.tanh, lambda z, a: 1 - a * a, limits=(-1.0, 1.0)),
-    "relu": Activation("relu", relu, lambda z, a: (z > 0).astype(np.float64)),
+    "identity": Activation("identity", lambda z: z, lambda z, a: np.ones_like(z), code=0),
+    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1 - a), limits=(0.0, 1.0), code=1),
+    "tanh": Activation("tanh", np.tanh, lambda z, a: 1 - a * a, limits=(-1.0, 1.0), code=2),
+    "relu": Activation("relu", relu, lambda z, a: (z > 0).astype(np.float64), code=3),
     "selu": _selu(),
-    "gelu": Activation("gelu", lambda z: z * _std_normal_cdf(z), _gelu_deriv),
-    "silu": Activation("silu", lambda z: z * sigmoid(z), _silu_deriv),
-    "softplus": Activation("softplus", _softplus, lambda z, a: sigmoid(z)),
+    "gelu": Activation("gelu", lambda z: z * _std_normal_cdf(z), _gelu_deriv, code=7),
+    "silu": Activation("silu", lambda z: z * sigmoid(z), _silu_deriv, code=8),
+    "softplus": Activation("softplus", _softplus, lambda z, a: sigmoid(z), code=9),
     "erf": Activation(
-        "erf", _erf, lambda z, a: (2.0 / math.sqrt(math.pi)) * np.exp(-z * z), limits=(-1.0, 1.0)
+        "erf", _erf, lambda z, a: (2.0 / math.sqrt(math.pi)) * np.exp(-z * z), limits=(-1.0, 1.0),
+        code=10,
     ),
 }
 

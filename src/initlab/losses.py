@@ -57,18 +57,23 @@ def half_mse(Z: Array, Y: Array) -> float:
 
 @dataclass(frozen=True)
 class Head:
-    """An output layer: ``output(Z)`` gives predictions, ``loss(Z, Y)`` the cost from logits."""
+    """An output layer: ``output(Z)`` gives predictions, ``loss(Z, Y)`` the cost from logits.
+
+    ``code`` is the key the compiled engines' kernels switch on, set only by :data:`HEADS`'s
+    definitions; a head built elsewhere keeps ``None`` and trains in NumPy.
+    """
 
     name: str
     output: Callable[[Array], Array]
     loss: Callable[[Array, Array], float]
     task: str  # "binary", "multiclass" or "regression"
+    code: int | None = None
 
 
 HEADS: dict[str, Head] = {
-    "sigmoid": Head("sigmoid", sigmoid, binary_cross_entropy_from_logits, "binary"),
-    "softmax": Head("softmax", softmax, cross_entropy_from_logits, "multiclass"),
-    "linear": Head("linear", lambda Z: Z, half_mse, "regression"),
+    "sigmoid": Head("sigmoid", sigmoid, binary_cross_entropy_from_logits, "binary", code=0),
+    "softmax": Head("softmax", softmax, cross_entropy_from_logits, "multiclass", code=1),
+    "linear": Head("linear", lambda Z: Z, half_mse, "regression", code=2),
 }
 
 

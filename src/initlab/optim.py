@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,8 +25,14 @@ def _param_keys(params: Params) -> list[str]:
 
 @dataclass
 class GD:
-    """Plain full-batch gradient descent (the tutorial's optimizer)."""
+    """Plain full-batch gradient descent (the tutorial's optimizer).
 
+    ``code`` is the key the compiled engines' update switches on and ``hyper`` the fields it
+    reads after the learning rate, in order (each optimizer below sets both).
+    """
+
+    code: ClassVar[int] = 0
+    hyper: ClassVar[tuple[str, ...]] = ()
     learning_rate: float = 0.01
 
     def step(self, params: Params, grads: Params) -> None:
@@ -38,6 +44,8 @@ class GD:
 class Momentum:
     """Heavy-ball momentum: ``v = beta v + (1 - beta) g``, ``W -= lr v``."""
 
+    code: ClassVar[int] = 1
+    hyper: ClassVar[tuple[str, ...]] = ("beta",)
     learning_rate: float = 0.01
     beta: float = 0.9
     _v: dict[str, Array] = field(default_factory=dict, repr=False)
@@ -54,6 +62,8 @@ class Momentum:
 class Adam:
     """Adam (Kingma & Ba 2015) with bias correction."""
 
+    code: ClassVar[int] = 2
+    hyper: ClassVar[tuple[str, ...]] = ("beta1", "beta2", "epsilon")
     learning_rate: float = 0.001
     beta1: float = 0.9
     beta2: float = 0.999
