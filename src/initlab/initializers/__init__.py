@@ -16,7 +16,6 @@ bias rule. This module is the public entry point: structured schemes live in
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,8 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from initlab.core.errors import InitlabError, check_choice, check_positive_float, lookup
-from initlab.core.params import split_spec
+from initlab.core.errors import InitlabError, check_choice, check_positive_float
+from initlab.core.registry import Registry
 from initlab.core.rng import RNG, as_rng
 from initlab.initializers.laws import (
     TRUNC_STD_2SIGMA,
@@ -69,7 +68,6 @@ __all__ = [
 
 Mode = Literal["fan_in", "fan_out", "fan_avg"]
 Distribution = Literal["normal", "truncated_normal", "uniform"]
-Initializer = Scheme
 
 
 def _fan(shape: Shape, mode: str) -> float:
@@ -118,16 +116,14 @@ def variance_scaling(
             return Law("truncated_normal", 0.0, std, -2 * sigma, 2 * sigma, sigma)
         return Law("normal", 0.0, std)
 
-    def draw(shape: Shape, r: RNG) -> Array:
-        fan = _fan(shape, mode)
-        if distribution == "uniform":
-            bound = math.sqrt(3.0 * scale / fan)
-            return r.uniform(-bound, bound, size=shape)
-        if distribution == "truncated_normal":
-            sigma = math.sqrt(scale / fan) / TRUNC_STD_2SIGMA
+    def draw(shape: Shape, law: Law, r: RNG) -> Array:
+        if law.kind == "uniform":
+            return r.uniform(*law.interval, size=shape)
+        if law.kind == "truncated_normal":
+            sigma = law.interval[1] / 2.0  # the cut is at 2 sigma, exactly (a power of two)
             return sigma * truncated_standard_normal(shape, r, -2.0, 2.0)
         # Same operation order as the tutorial's randn(...) * np.sqrt(2 / n) for bit parity.
-        out: Array = r.standard_normal(shape) * np.sqrt(scale / fan)
+        out: Array = r.standard_normal(shape) * law.std
         return out
 
     formula = {
@@ -215,7 +211,7 @@ def torch_default() -> Scheme:
     return Scheme(
         "torch_default",
         "U(±1/sqrt(fan_in)) = kaiming_uniform(a=sqrt(5)); std 1/sqrt(3·fan_in)",
-        lambda shape, r: r.uniform(-bound(shape), bound(shape), size=shape),
+        lambda shape, law, r: r.uniform(*law.interval, size=shape),
         lambda shape: uniform_law(-bound(shape), bound(shape)),
         bias="U(±1/sqrt(fan_in))",
         default_bias=bias,
@@ -250,11 +246,10 @@ def sklearn_default(activation: str = "relu") -> Scheme:
         fan_in, fan_out = compute_fans(shape)
         return math.sqrt(factor / (fan_in + fan_out))
 
-    def draw(shape: Shape, r: RNG) -> Array:
-        b = bound(shape)
+    def draw(shape: Shape, law: Law, r: RNG) -> Array:
         if len(shape) == 2:
-            return np.ascontiguousarray(r.uniform(-b, b, size=shape[::-1]).T)
-        return r.uniform(-b, b, size=shape)
+            return np.ascontiguousarray(r.uniform(*law.interval, size=shape[::-1]).T)
+        return r.uniform(*law.interval, size=shape)
 
     def bias(w_shape: Shape, rng: Any) -> Array:
         return as_rng(rng).uniform(-bound(w_shape), bound(w_shape), size=w_shape[0])
@@ -269,30 +264,33 @@ def sklearn_default(activation: str = "relu") -> Scheme:
     )
 
 
-#: Registry: name -> factory returning a :class:`Scheme`. Aliases live in :data:`ALIASES`.
-INITIALIZERS: dict[str, Callable[..., Scheme]] = {
-    f.__name__: f
-    for f in (
-        zeros, ones, constant, normal, uniform, truncated_normal, random, variance_scaling,
-        he_normal, he_uniform, he_truncated_normal, glorot_normal, glorot_uniform,
-        glorot_truncated_normal, lecun_normal, lecun_uniform, lecun_truncated_normal,
-        orthogonal, identity, dirac, sparse,
-        torch_default, keras_default, flax_default, sklearn_default,
-    )
-}  # fmt: skip
-ALIASES: dict[str, str] = {
-    "he": "he_normal",
-    "kaiming_normal": "he_normal",
-    "kaiming_uniform": "he_uniform",
-    "kaiming_truncated_normal": "he_truncated_normal",
-    "xavier_normal": "glorot_normal",
-    "xavier_uniform": "glorot_uniform",
-    "xavier_truncated_normal": "glorot_truncated_normal",
-    "trunc_normal": "truncated_normal",
-    "eye": "identity",
-    "pytorch_default": "torch_default",
-    "jax_default": "flax_default",
-}
+#: Registry: name -> factory returning a :class:`Scheme`, with the aliases.
+INITIALIZERS = Registry[Scheme](
+    "initializer",
+    aliases={
+        "he": "he_normal",
+        "kaiming_normal": "he_normal",
+        "kaiming_uniform": "he_uniform",
+        "kaiming_truncated_normal": "he_truncated_normal",
+        "xavier_normal": "glorot_normal",
+        "xavier_uniform": "glorot_uniform",
+        "xavier_truncated_normal": "glorot_truncated_normal",
+        "trunc_normal": "truncated_normal",
+        "eye": "identity",
+        "pytorch_default": "torch_default",
+        "jax_default": "flax_default",
+    },
+)
+for _factory in (
+    zeros, ones, constant, normal, uniform, truncated_normal, random, variance_scaling,
+    he_normal, he_uniform, he_truncated_normal, glorot_normal, glorot_uniform,
+    glorot_truncated_normal, lecun_normal, lecun_uniform, lecun_truncated_normal,
+    orthogonal, identity, dirac, sparse,
+    torch_default, keras_default, flax_default, sklearn_default,
+):  # fmt: skip
+    INITIALIZERS.register(_factory)
+#: alias -> registered name (read-only view of ``INITIALIZERS.aliases``).
+ALIASES: dict[str, str] = INITIALIZERS.aliases
 #: Parametrised cases worth seeing next to the defaults (``initlab inits`` lists them too).
 VARIANTS: tuple[str, ...] = (
     "he_normal:mode=fan_out",
@@ -304,14 +302,12 @@ VARIANTS: tuple[str, ...] = (
 
 def names(aliases: bool = True) -> list[str]:
     """Sorted names of every registered scheme (with aliases unless ``aliases=False``)."""
-    return sorted([*INITIALIZERS, *ALIASES] if aliases else INITIALIZERS)
+    return INITIALIZERS.names(aliases)
 
 
 def parameters(name: str) -> list[str]:
     """The keyword parameters a registered scheme accepts."""
-    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else name
-    key = ALIASES.get(key, key)
-    return list(inspect.signature(lookup(INITIALIZERS, key, "initializer")).parameters)
+    return INITIALIZERS.parameters(name)
 
 
 def get(spec: str | Callable[..., Array], **params: Any) -> Scheme | Callable[..., Array]:
@@ -331,16 +327,7 @@ def get(spec: str | Callable[..., Array], **params: Any) -> Scheme | Callable[..
         return spec
     if not isinstance(spec, str):
         raise InitlabError(f"initializer must be a name or a callable, got {spec!r}")
-    name, parsed = split_spec(spec)
-    key = name.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
-    if key not in INITIALIZERS:
-        lookup(dict.fromkeys(names()), key, "initializer")
-    factory = INITIALIZERS[key]
+    key, parsed = INITIALIZERS.parse(spec)
     merged = {**parsed, **params}
-    unknown = sorted(set(merged) - set(parameters(key)))
-    if unknown:
-        valid = ", ".join(parameters(key)) or "none"
-        raise InitlabError(f"initializer {key!r} does not take {unknown}; valid: {valid}")
     # Name it by what was asked for, so defaults stay implicit: "normal:std=0.01".
-    return replace(factory(**merged), name=spec_name(key, **merged))
+    return replace(INITIALIZERS.get(key, **merged), name=spec_name(key, **merged))

@@ -216,6 +216,13 @@ class Law:
             return None
         return max(abs(self.low), abs(self.high))
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(low, high)`` of a bounded law, for the draw that uses them."""
+        if self.low is None or self.high is None:
+            raise InitlabError(f"a {self.kind} law has no bounded support")
+        return self.low, self.high
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, with ``bound`` included."""
         return {**asdict(self), "bound": self.bound}
@@ -234,7 +241,9 @@ class Scheme:
         The spec that rebuilds it (``"normal:std=0.01"``).
     formula : str
         The rule in words, e.g. ``"N(0, 2/fan_in)"``.
-    draw : callable ``(shape, Generator | RandomState) -> ndarray``
+    draw : callable ``(shape, law, Generator | RandomState) -> ndarray``
+        Gets the :class:`Law` already computed for ``shape``, so fans and bounds are worked
+        out once per draw.
     law : callable ``shape -> Law``
         Raises :class:`InitlabError` for shapes the scheme does not support.
     bias : str
@@ -245,15 +254,15 @@ class Scheme:
 
     name: str
     formula: str
-    draw: Callable[[Shape, RNG], Array]
+    draw: Callable[[Shape, Law, RNG], Array]
     law: Callable[[Shape], Law]
     bias: str = "zeros"
     default_bias: BiasRule | None = None
 
     def __call__(self, shape: Any, rng: RNGLike = None) -> Array:
         dims = check_shape(shape)
-        self.law(dims)  # rejects unsupported shapes before any draw
-        return np.asarray(self.draw(dims, as_rng(rng)), dtype=np.float64)
+        law = self.law(dims)  # also rejects unsupported shapes before any draw
+        return np.asarray(self.draw(dims, law, as_rng(rng)), dtype=np.float64)
 
     def describe(self, shape: Any) -> Law:
         """The :class:`Law` this scheme draws for ``shape``."""

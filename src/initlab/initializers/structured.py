@@ -30,7 +30,7 @@ def _const(name: str, value: float) -> Scheme:
     return Scheme(
         name,
         f"every entry {value:g}",
-        lambda shape, r: np.full(shape, value),
+        lambda shape, law, r: np.full(shape, value),
         lambda shape: Law("constant", value, 0.0, value, value),
     )
 
@@ -57,7 +57,7 @@ def normal(mean: float = 0.0, std: float = 1.0) -> Scheme:
     return Scheme(
         spec_name("normal", mean=mean, std=std),
         f"N({mu:g}, {s:g}²)",
-        lambda shape, r: r.standard_normal(shape) * s + mu,
+        lambda shape, law, r: r.standard_normal(shape) * s + mu,
         lambda shape: Law("normal", mu, s),
     )
 
@@ -70,7 +70,7 @@ def uniform(low: float = -0.05, high: float = 0.05) -> Scheme:
     return Scheme(
         spec_name("uniform", low=lo, high=hi),
         f"U({lo:g}, {hi:g})",
-        lambda shape, r: r.uniform(lo, hi, size=shape),
+        lambda shape, law, r: r.uniform(lo, hi, size=shape),
         lambda shape: uniform_law(lo, hi),
     )
 
@@ -95,7 +95,7 @@ def truncated_normal(
     return Scheme(
         spec_name("truncated_normal", mean=mean, std=std, lower=lower, upper=upper),
         f"N({mu:g}, {s:g}²) cut at [{lo:g}σ, {hi:g}σ], no variance correction",
-        lambda shape, r: mu + s * truncated_standard_normal(shape, r, lo, hi),
+        lambda shape, law, r: mu + s * truncated_standard_normal(shape, r, lo, hi),
         lambda shape: law,
     )
 
@@ -106,7 +106,7 @@ def random(scale: float = 10.0) -> Scheme:
     return Scheme(
         spec_name("random", scale=scale),
         f"randn·{s:g} = N(0, {s * s:g})",
-        lambda shape, r: r.standard_normal(shape) * s,
+        lambda shape, law, r: r.standard_normal(shape) * s,
         lambda shape: Law("normal", 0.0, s),
     )
 
@@ -135,7 +135,7 @@ def orthogonal(gain: float = 1.0) -> Scheme:
         # ||Q||_F^2 = min(rows, cols), so the root mean square of the entries is exact.
         return Law("orthogonal", 0.0, g / math.sqrt(max(rows, cols)), -g, g)
 
-    def draw(shape: Shape, r: RNG) -> Array:
+    def draw(shape: Shape, law: Law, r: RNG) -> Array:
         rows, cols = _flat(shape, "orthogonal")
         flat = r.standard_normal((rows, cols))
         if rows < cols:
@@ -176,7 +176,7 @@ def identity(gain: float = 1.0) -> Scheme:
     return Scheme(
         spec_name("identity", gain=gain),
         f"{g:g}·eye(out, in)",
-        lambda shape, r: g * np.eye(shape[0], shape[1]),
+        lambda shape, law, r: g * np.eye(shape[0], shape[1]),
         law,
     )
 
@@ -202,7 +202,7 @@ def dirac(groups: int = 1) -> Scheme:
         per = shape[0] // n_groups
         return per, min(per, shape[1])
 
-    def draw(shape: Shape, r: RNG) -> Array:
+    def draw(shape: Shape, law: Law, r: RNG) -> Array:
         per, n = layout(shape)
         w = np.zeros(shape)
         centre = tuple(k // 2 for k in shape[2:])
@@ -242,7 +242,7 @@ def sparse(sparsity: float = 0.1, std: float = 0.01) -> Scheme:
         rows, _ = _flat(shape, "sparse")
         return Law("sparse", 0.0, sd * math.sqrt((rows - n_zeros(rows)) / rows), sigma=sd)
 
-    def draw(shape: Shape, r: RNG) -> Array:
+    def draw(shape: Shape, law: Law, r: RNG) -> Array:
         rows, cols = _flat(shape, "sparse")
         w = r.standard_normal((rows, cols)) * sd
         nz = n_zeros(rows)
