@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from initlab.core.errors import InitlabError, lookup
-from initlab.core.params import split_spec
+from initlab.core.errors import InitlabError
+from initlab.core.registry import Registry
 
 Array = NDArray[np.float64]
 
@@ -119,18 +119,6 @@ def _softplus(z: Array) -> Array:
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def _build(name: str, **params: float) -> Activation:
-    if name == "leaky_relu":
-        return _leaky(float(params.get("negative_slope", 0.01)))
-    if name == "elu":
-        alpha = float(params.get("alpha", 1.0))
-        fn, d = _elu(alpha)
-        return Activation("elu", fn, d, params={"alpha": alpha}, code=5)
-    if params:
-        raise InitlabError(f"activation {name!r} takes no parameters, got {sorted(params)}")
-    return _SIMPLE[name]
-
-
 _SIMPLE: dict[str, Activation] = {
     "identity": Activation("identity", lambda z: z, lambda z, a: np.ones_like(z), code=0),
     "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1 - a), limits=(0.0, 1.0), code=1),
@@ -146,18 +134,41 @@ _SIMPLE: dict[str, Activation] = {
     ),
 }
 
-#: Registry: name -> parameter names it accepts (``leaky_relu`` and ``elu`` are parametrised).
-ACTIVATIONS: dict[str, tuple[str, ...]] = {
-    **{k: () for k in _SIMPLE},
-    "leaky_relu": ("negative_slope",),
-    "elu": ("alpha",),
-}
-ALIASES = {"linear": "identity", "logistic": "sigmoid", "swish": "silu", "leaky": "leaky_relu"}
+def leaky_relu(negative_slope: float = 0.01) -> Activation:
+    """``z`` for ``z > 0``, ``negative_slope * z`` otherwise."""
+    return _leaky(_number(negative_slope, "negative_slope"))
+
+
+def elu(alpha: float = 1.0) -> Activation:
+    """``z`` for ``z > 0``, ``alpha * (exp(z) - 1)`` otherwise."""
+    a = _number(alpha, "alpha")
+    fn, d = _elu(a)
+    return Activation("elu", fn, d, params={"alpha": a}, code=5)
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InitlabError(f"activation parameter {what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+#: Registry of activations: name -> :class:`Activation` (parametrised ones built per spec).
+ACTIVATIONS = Registry[Activation](
+    "activation",
+    aliases={"linear": "identity", "logistic": "sigmoid", "swish": "silu", "leaky": "leaky_relu"},
+    instance_of=Activation,
+)
+for _name, _act in _SIMPLE.items():
+    ACTIVATIONS.add_value(_name, _act)
+ACTIVATIONS.register(leaky_relu)
+ACTIVATIONS.register(elu)
+#: alias -> registered name (the same dict as ``ACTIVATIONS.aliases``).
+ALIASES: dict[str, str] = ACTIVATIONS.aliases
 
 
 def names() -> list[str]:
     """Sorted names of every registered activation."""
-    return sorted(ACTIVATIONS)
+    return ACTIVATIONS.names(aliases=False)
 
 
 def get(spec: str | Activation, **params: Any) -> Activation:
@@ -165,18 +176,4 @@ def get(spec: str | Activation, **params: Any) -> Activation:
 
     Parameters may come as keywords or in the CLI form ``"leaky_relu:negative_slope=0.2"``.
     """
-    if isinstance(spec, Activation):
-        return spec
-    if not isinstance(spec, str):
-        raise InitlabError(f"activation must be a name, got {spec!r}")
-    name, parsed = split_spec(spec)
-    params = {**parsed, **params}
-    key = name.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
-    allowed = lookup(ACTIVATIONS, key, "activation")
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise InitlabError(
-            f"activation {key!r} does not take {unknown}; valid: {list(allowed) or 'none'}"
-        )
-    return _build(key, **{k: float(v) for k, v in params.items()})
+    return ACTIVATIONS.get(spec, **params)
