@@ -165,7 +165,7 @@ def run_training(
     spec = network.Spec.build(dims, "relu", "sigmoid")
     params = network.init_params(spec, scheme, "zeros", rng=legacy_rng(3))
     hist = train(spec, params, data.train_X, data.train_Y, learning_rate=learning_rate,
-                 num_iterations=num_iterations)
+                 num_iterations=num_iterations, engine="numpy")  # the document's arithmetic
     if print_cost is not None:
         for i, c in zip(hist.iterations, hist.costs, strict=True):
             print_cost(f"Cost after iteration {i}: {c}")
