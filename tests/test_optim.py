@@ -58,6 +58,9 @@ def test_bad_names_and_options():
         optim.get("sgd2", 0.1)
     with pytest.raises(InitlabError, match="beta"):
         optim.get("momentum", 0.1, beta=math.nan)
-    with pytest.raises(InitlabError, match="bad option"):
+    with pytest.raises(InitlabError, match=r"optimizer 'gd' does not take \['beta'\]; valid: learning_rate"):
         optim.get("gd", 0.1, beta=0.9)
+    with pytest.raises(InitlabError, match="did you mean 'adam'"):
+        optim.get("adma", 0.1)
+    assert optim.get("Adam:beta1=0.8", 0.1).beta1 == 0.8
     assert optim.names() == ["adam", "gd", "momentum"]

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from initlab.activations import sigmoid
-from initlab.core.errors import lookup
+from initlab.core.registry import Registry
 
 Array = NDArray[np.float64]
 
@@ -70,16 +70,19 @@ class Head:
     code: int | None = None
 
 
-HEADS: dict[str, Head] = {
-    "sigmoid": Head("sigmoid", sigmoid, binary_cross_entropy_from_logits, "binary", code=0),
-    "softmax": Head("softmax", softmax, cross_entropy_from_logits, "multiclass", code=1),
-    "linear": Head("linear", lambda Z: Z, half_mse, "regression", code=2),
-}
+#: Registry of output heads: name -> :class:`Head`.
+HEADS = Registry[Head]("output head", instance_of=Head)
+for _head in (
+    Head("sigmoid", sigmoid, binary_cross_entropy_from_logits, "binary", code=0),
+    Head("softmax", softmax, cross_entropy_from_logits, "multiclass", code=1),
+    Head("linear", lambda Z: Z, half_mse, "regression", code=2),
+):
+    HEADS.add_value(_head.name, _head)
 
 
 def get(name: str | Head) -> Head:
     """Return a head by name; the error lists the valid ones."""
-    return name if isinstance(name, Head) else lookup(HEADS, name, "output head")
+    return HEADS.get(name)
 
 
 def output_gradient(A: Array, Y: Array) -> Array:

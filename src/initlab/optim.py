@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from initlab.core.errors import InitlabError, check_positive_float, lookup
+from initlab.core.errors import InitlabError, check_positive_float
+from initlab.core.registry import Registry
 
 Array = NDArray[np.float64]
 Params = dict[str, Array]
@@ -84,23 +85,28 @@ class Adam:
             params[k] = params[k] - self.learning_rate * (m / c1) / (np.sqrt(s / c2) + self.epsilon)
 
 
-OPTIMIZERS: dict[str, type] = {"gd": GD, "momentum": Momentum, "adam": Adam}
+Optimizer = GD | Momentum | Adam
+
+#: Registry of optimizers: name -> class, built with ``learning_rate`` and its options.
+OPTIMIZERS = Registry[Optimizer]("optimizer")
+for _name, _cls in (("gd", GD), ("momentum", Momentum), ("adam", Adam)):
+    OPTIMIZERS.add(_name, _cls)
 
 
 def names() -> list[str]:
     """Names of the registered optimizers."""
-    return sorted(OPTIMIZERS)
+    return OPTIMIZERS.names()
 
 
-def get(name: str, learning_rate: float, **kw: Any) -> GD | Momentum | Adam:
-    """Build an optimizer by name; the learning rate must be finite and > 0."""
-    cls = lookup(OPTIMIZERS, name, "optimizer")
+def get(name: str, learning_rate: float, **kw: Any) -> Optimizer:
+    """Build an optimizer by name (``"adam"`` or ``"adam:beta1=0.8"``); options must be finite.
+
+    The learning rate must be finite and > 0; unknown options raise, listing the valid ones.
+    """
     lr = check_positive_float(learning_rate, "learning rate")
-    for key, val in kw.items():
-        if not isinstance(val, int | float) or not math.isfinite(val):
-            raise InitlabError(f"optimizer option {key} must be a finite number, got {val!r}")
-    try:
-        opt: GD | Momentum | Adam = cls(learning_rate=lr, **kw)
-    except TypeError as e:
-        raise InitlabError(f"bad option for optimizer {name!r}: {e}") from None
-    return opt
+    key, parsed = OPTIMIZERS.parse(name)
+    options = {**parsed, **kw}
+    for k, val in options.items():
+        if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+            raise InitlabError(f"optimizer option {k} must be a finite number, got {val!r}")
+    return OPTIMIZERS.get(key, learning_rate=lr, **options)
