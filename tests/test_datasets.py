@@ -65,6 +65,14 @@ def test_unknown_dataset_lists_names():
         datasets.load("mnist")
     with pytest.raises(InitlabError, match="centers"):
         datasets.blobs(centers=1)
+    with pytest.raises(InitlabError, match=r"dataset 'moons' does not take \['classes'\]; valid: n_train, n_test, noise"):
+        datasets.load("moons", classes=3)
+    with pytest.raises(InitlabError, match="did you mean 'circles'"):
+        datasets.load("Circels")
+
+
+def test_load_reads_a_spec_with_parameters():
+    assert datasets.load("blobs:centers=4,n_train=40").train_Y.shape == (4, 40)
 
 
 def test_one_hot():

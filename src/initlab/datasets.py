@@ -6,7 +6,6 @@ Every loader returns a :class:`Dataset` with examples in columns: ``train_X`` of
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from initlab.core.errors import (
     check_data,
     check_positive_float,
     check_positive_int,
-    lookup,
 )
+from initlab.core.registry import Registry
 
 Array = NDArray[np.float64]
 
@@ -281,24 +280,24 @@ def _check_rows(name: str, X: Any, y: Any) -> tuple[Array, Array]:
 
 
 #: Registry of built-in datasets: name -> loader taking no required arguments.
-DATASETS: dict[str, Callable[..., Dataset]] = {
-    "moons": moons, "circles": circles, "blobs": blobs, "spirals": spirals, "digits": digits,
-}
+DATASETS = Registry[Dataset]("dataset")
+for _loader in (moons, circles, blobs, spirals, digits):
+    DATASETS.register(_loader)
 
 
 def names() -> list[str]:
     """Names of the built-in datasets."""
-    return sorted(DATASETS)
+    return DATASETS.names()
 
 
-def load(name: str, **kw: Any) -> Dataset:
-    """Load a built-in dataset by name, or a ``.csv``/``.npz`` file by path.
+def load(name: str | Path, **kw: Any) -> Dataset:
+    """Load a built-in dataset by name or spec (``"blobs:centers=4"``), or a ``.csv``/``.npz`` file.
 
     The error for an unknown name lists the valid names.
     """
     if isinstance(name, str | Path) and Path(name).suffix.lower() in (".csv", ".npz"):
         return load_file(name, **kw)
-    return lookup(DATASETS, str(name), "dataset")(**kw)
+    return DATASETS.get(str(name), **kw)
 
 
 def load_cat_dataset(path: str | Path) -> Dataset:
