@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 
 from initlab.core.errors import InitlabError
-from initlab.sweep.run import RunConfig
-from initlab.sweep.store import APPLICATION_ID, SCHEMA_VERSION, open_store
+from initlab.sweep.run import RunConfig, RunResult
+from initlab.sweep.store import APPLICATION_ID, RUN_COLUMNS, SCHEMA_VERSION, open_store
 
 HOLD = ("import time; from initlab.sweep.store import open_store; s = open_store({db!r}); "
         "s.lock(); print('locked', flush=True); time.sleep(60)")
@@ -51,6 +52,21 @@ def test_runs_and_arrays_round_trip_exactly_and_are_never_duplicated(tmp_path):
             assert row["final_cost"] == want["final_cost"] and row["steps_to_threshold"] is None
             assert RunConfig.from_dict(row["config"]) == c
             assert (row["depth"], row["width"]) == (2, 4)
+
+
+def test_result_columns_are_the_run_result_fields_and_round_trip(tmp_path):
+    names = [f.name for f in dataclasses.fields(RunResult)]
+    assert RUN_COLUMNS[-len(names) + 3:] == tuple(names[1:-2])  # minus run_id, arrays, params
+    assert "engine" in RUN_COLUMNS
+    c = configs(1)[0]
+    result = RunResult(c.run_id, "diverged", None, None, None, None, 0.25, "batched",
+                       {"costs": np.array([1.0, np.inf])})
+    with open_store(tmp_path / "s.db", create=True) as st:
+        st.add([(c, result)])
+        (row,) = st.runs()
+        cols = [r[1] for r in st._conn.execute("PRAGMA table_info(runs)")]
+    assert tuple(cols) == RUN_COLUMNS
+    assert {k: row[k] for k in names[1:-2]} == {k: getattr(result, k) for k in names[1:-2]}
 
 
 def test_a_failed_write_stores_nothing_of_the_batch(tmp_path):

@@ -131,12 +131,13 @@ def test_run_id_is_a_hash_of_the_config_only():
 def test_a_run_gives_the_same_result_alone_or_in_any_chunk():
     runs = [RunConfig("moons", i, "relu", (4,), num_iterations=60, record_every=20, seed=s)
             for i in ("he_normal", "lecun_normal") for s in range(3)]
-    batched = {r["run_id"]: r for r in train_chunk(runs)}
+    batched = {r.run_id: r for r in train_chunk(runs)}
     for c in (runs[0], runs[4]):
         alone = train_chunk([c])[0]
-        np.testing.assert_allclose(alone["arrays"]["costs"], batched[c.run_id]["arrays"]["costs"],
+        np.testing.assert_allclose(alone.arrays["costs"], batched[c.run_id].arrays["costs"],
                                    rtol=1e-9)
-        assert alone["final_cost"] == pytest.approx(batched[c.run_id]["final_cost"], rel=1e-9)
+        assert alone.final_cost == pytest.approx(batched[c.run_id].final_cost, rel=1e-9)
+        assert alone.engine and alone.engine == batched[c.run_id].engine
 
 
 def test_chunks_depend_on_the_grid_not_its_order():

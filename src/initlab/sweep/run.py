@@ -13,17 +13,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import inspect
 import json
 import math
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from initlab import datasets, initializers, network
 from initlab.core.errors import InitlabError
+from initlab.core.params import split_spec
+from initlab.core.registry import Registry
+from initlab.engines import train_many
+from initlab.engines.base import TrainConfig
+from initlab.lsuv import lsuv
+from initlab.network import Params, Spec
 
 Array = NDArray[np.float64]
 
@@ -105,76 +113,139 @@ class RunConfig:
         return cls(**kw)
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced; the store's and the CSV's result columns are these fields.
+
+    Attributes
+    ----------
+    run_id : str
+        :attr:`RunConfig.run_id` of the run.
+    status : str
+        One of :data:`STATUSES`.
+    final_cost, train_accuracy, test_accuracy : float or None
+        ``None`` for a diverged run.
+    steps_to_threshold : int or None
+        First recorded iteration with cost <= threshold; ``None`` if never reached.
+    seconds : float
+        Training time per run (the chunk's time shared out).
+    engine : str
+        The engine that trained it (``numpy``, ``batched``, ...).
+    arrays : dict of str to ndarray
+        Cost curve (``iterations``, ``costs``) and per-layer statistics, each of shape (L,).
+    params : dict of str to ndarray or None
+        Final parameters, kept only when asked for (not stored).
+    """
+
+    run_id: str
+    status: str
+    final_cost: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+    steps_to_threshold: int | None
+    seconds: float
+    engine: str
+    arrays: dict[str, NDArray[Any]] = field(default_factory=dict)
+    params: Params | None = None
+
+    @classmethod
+    def columns(cls) -> tuple[tuple[str, str], ...]:
+        """``(name, SQL type)`` of each scalar result field after ``run_id``, in field order."""
+        return tuple((f.name, _sql_type(f.type)) for f in dataclasses.fields(cls)
+                     if f.name not in ("run_id", "arrays", "params"))
+
+    def values(self) -> tuple[Any, ...]:
+        """The scalar result fields, in :meth:`columns` order."""
+        return tuple(getattr(self, name) for name, _ in self.columns())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field as a dict (arrays and params by reference; ``params`` only when kept)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if d["params"] is None:
+            del d["params"]
+        return d
+
+    @classmethod
+    def from_dict(cls, run_id: str, d: Mapping[str, Any]) -> RunResult:
+        """A result from a dict holding the fields (``run_id`` given separately)."""
+        names = [f.name for f in dataclasses.fields(cls) if f.name != "run_id"]
+        return cls(run_id, **{k: d[k] for k in names if k in d})
+
+
+_SQL_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER"}
+
+
+def _sql_type(annotation: Any) -> str:
+    """``"float | None"`` -> ``"REAL"``, ``"str"`` -> ``"TEXT NOT NULL"`` (annotations are text)."""
+    parts = [p.strip() for p in str(annotation).split("|")]
+    base = _SQL_TYPES[parts[0]]
+    return base if "None" in parts else f"{base} NOT NULL"
+
+
 def run_rng(config: RunConfig) -> np.random.Generator:
     """The run's own random stream, derived from its config."""
     return np.random.default_rng(np.random.SeedSequence([config.base_seed, config.seed]))
 
 
 @functools.lru_cache(maxsize=8)
-def _dataset(name: str) -> Any:
-    from initlab import datasets
-
+def _dataset(name: str) -> datasets.Dataset:
     return datasets.load(name)
 
 
-def build_spec(config: RunConfig) -> Any:
+def build_spec(config: RunConfig) -> Spec:
     """The network of a run: dataset input size, hidden layers, a head matching the labels."""
-    from initlab.network import Spec
-
     data = _dataset(config.dataset)
     n_y = int(data.train_Y.shape[0])
     head = "softmax" if n_y > 1 else "sigmoid"
     return Spec.build([data.n_features, *config.hidden, n_y], config.activation, head)
 
 
-def init_params(config: RunConfig, spec: Any, X: Array) -> dict[str, Array]:
-    """Initial parameters of a run; ``lsuv`` is data-dependent and goes through ``initlab.lsuv``."""
-    from initlab import network
-    from initlab.core.params import split_spec
-
-    name, options = split_spec(config.init)
-    if name.lower() == "lsuv":
-        return _lsuv_params(spec, X, run_rng(config), options)  # type: ignore[no-any-return]
-    params: dict[str, Array] = network.init_params(spec, weight_init=config.init,
-                                                   rng=run_rng(config))
-    return params
-
-
-def _lsuv_params(spec: Any, X: Array, rng: np.random.Generator, options: dict[str, Any]) -> Any:
+def _lsuv_params(spec: Spec, X: Array, rng: np.random.Generator, **options: Any) -> Params:
     """``initlab.lsuv.lsuv(spec, None, X, rng=..., **options)``: orthonormal start, then LSUV."""
-    lsuv_fn = _lsuv_function()
-    try:
-        params, _records = lsuv_fn(spec, None, X, rng=rng, **options)
-    except TypeError as e:
-        raise InitlabError(f"bad parameters for initializer 'lsuv': {e}") from None
+    params, _records = lsuv(spec, None, X, rng=rng, **options)
     return {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
 
 
-def _lsuv_function() -> Any:
-    try:
-        from initlab.lsuv import lsuv
-    except ImportError:
-        raise InitlabError("initializer 'lsuv' needs initlab.lsuv, which this build lacks") from None
-    return lsuv
+#: Data-dependent initializers: name -> ``fn(spec, X, rng, **options) -> params``, with the
+#: options it accepts (the ``initializers`` registry holds the data-free schemes).
+DATA_INITS = Registry[Params]("data-dependent initializer")
+DATA_INITS.add("lsuv", _lsuv_params)
+_DATA_INIT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "lsuv": tuple(p.name for p in inspect.signature(lsuv).parameters.values()
+                  if p.kind is p.KEYWORD_ONLY and p.name != "rng"),
+}
+
+
+def needs_data(init: str) -> bool:
+    """Whether ``init`` (a ``NAME[:k=v]`` spec) names a data-dependent initializer."""
+    name, _ = split_spec(init)
+    return name in DATA_INITS
+
+
+def init_params(config: RunConfig, spec: Spec, X: Array) -> Params:
+    """Initial parameters of a run; data-dependent schemes (:data:`DATA_INITS`) see ``X``."""
+    if not needs_data(config.init):
+        return network.init_params(spec, weight_init=config.init, rng=run_rng(config))
+    name, options = split_spec(config.init)
+    fn: Callable[..., Params] = DATA_INITS.factory(name)
+    return fn(spec, X, run_rng(config), **options)
 
 
 def check_init(init: str) -> None:
     """Raise an error listing valid names unless ``init`` names a usable initializer."""
-    from initlab import initializers
-    from initlab.core.params import split_spec
-
-    name, _ = split_spec(init)
-    if name.lower() == "lsuv":
-        _lsuv_function()
+    if not needs_data(init):
+        initializers.get(init)
         return
-    initializers.get(init)
+    name, options = split_spec(init)
+    key = DATA_INITS.key(name)
+    unknown = sorted(set(options) - set(_DATA_INIT_OPTIONS[key]))
+    if unknown:
+        valid = ", ".join(_DATA_INIT_OPTIONS[key])
+        raise InitlabError(f"initializer {key!r} does not take {unknown}; valid: {valid}")
 
 
-def train_config(config: RunConfig) -> Any:
-    """The engine's :class:`~initlab.train.TrainConfig` of a run."""
-    from initlab.core.params import split_spec
-    from initlab.engines.base import TrainConfig
-
+def train_config(config: RunConfig) -> TrainConfig:
+    """The engine's :class:`~initlab.engines.base.TrainConfig` of a run."""
     name, options = split_spec(config.optimizer)
     return TrainConfig(name, config.learning_rate, config.num_iterations, config.record_every,
                        tuple(sorted(options.items())))  # type: ignore[arg-type]
@@ -197,13 +268,11 @@ def chunks(configs: Iterable[RunConfig], size: int) -> list[list[RunConfig]]:
 
 
 def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
-                engine: str = "auto") -> list[dict[str, Any]]:
-    """Train every run of a chunk (one group key) at once and return one result dict per run.
+                engine: str = "auto") -> list[RunResult]:
+    """Train every run of a chunk (one group key) at once and return one result per run.
 
-    Each dict holds ``run_id``, ``status``, ``final_cost``, ``train_accuracy``,
-    ``test_accuracy``, ``steps_to_threshold`` (``None`` if never reached), ``seconds``,
-    ``engine`` and ``arrays`` (cost curve and per-layer statistics), plus ``params`` (final
-    parameters) with ``keep_params``.
+    ``arrays`` of each :class:`RunResult` holds the cost curve and per-layer statistics;
+    ``params`` the final parameters with ``keep_params``.
     """
     if len({c.group_key for c in configs}) > 1:
         raise InitlabError("a chunk must hold runs of one architecture and training setup")
@@ -218,14 +287,13 @@ def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
             for c, p0, h in zip(configs, starts, histories, strict=True)]
 
 
-def _train_all(spec: Any, starts: list[Any], X: Array, Y: Array, cfg: Any, engine: str) -> list[Any]:
+def _train_all(spec: Spec, starts: list[Params], X: Array, Y: Array, cfg: TrainConfig,
+               engine: str) -> list[Any]:
     """Batched training; if a member diverges, retrain one by one so only that run fails.
 
     A floating-point overflow during training is that run's divergence (its cost is about to
     become non-finite), so it is raised and caught here instead of printing a warning.
     """
-    from initlab.engines import train_many
-
     diverged = (InitlabError, FloatingPointError)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
@@ -241,9 +309,7 @@ def _train_all(spec: Any, starts: list[Any], X: Array, Y: Array, cfg: Any, engin
     return out
 
 
-def _layer_stats(spec: Any, params: dict[str, Array], X: Array) -> tuple[Array, Array]:
-    from initlab import network
-
+def _layer_stats(spec: Spec, params: Params, X: Array) -> tuple[Array, Array]:
     with np.errstate(over="ignore", invalid="ignore"):
         _, caches = network.forward(spec, params, X)
         act = np.array([float(np.std(c[2])) for c in caches])
@@ -251,39 +317,29 @@ def _layer_stats(spec: Any, params: dict[str, Array], X: Array) -> tuple[Array, 
     return w, act
 
 
-def _result(c: RunConfig, spec: Any, data: Any, p0: Any, h: Any, seconds: float,
-            keep_params: bool) -> dict[str, Any]:
-    from initlab import network
-
+def _result(c: RunConfig, spec: Spec, data: datasets.Dataset, p0: Params, h: Any,
+            seconds: float, keep_params: bool) -> RunResult:
     w0, a0 = _layer_stats(spec, p0, data.train_X)
-    out: dict[str, Any] = {"run_id": c.run_id, "seconds": seconds,
-                           "engine": getattr(h, "engine", "")}
+    engine = str(getattr(h, "engine", ""))
     final = _final_cost(spec, h, data) if not isinstance(h, Exception) else math.nan
     if not math.isfinite(final):
-        out.update(status="diverged", final_cost=None, train_accuracy=None, test_accuracy=None,
-                   steps_to_threshold=None, arrays={"weight_std_init": w0, "act_std_init": a0})
-        return out
+        return RunResult(c.run_id, "diverged", None, None, None, None, seconds, engine,
+                         {"weight_std_init": w0, "act_std_init": a0})
     train_acc = network.accuracy(spec, h.params, data.train_X, data.train_Y)
     its, costs = np.asarray(h.iterations, dtype=np.int64), np.asarray(h.costs, dtype=np.float64)
     w1, a1 = _layer_stats(spec, h.params, data.train_X)
-    out.update(
-        status=_status(train_acc, data.train_Y),
-        final_cost=final,
-        train_accuracy=train_acc,
-        test_accuracy=network.accuracy(spec, h.params, data.test_X, data.test_Y),
-        steps_to_threshold=_steps_to(its, costs, final, c),
-        arrays={"iterations": its, "costs": costs, "weight_std_init": w0, "weight_std_final": w1,
-                "act_std_init": a0, "act_std_final": a1},
+    return RunResult(
+        c.run_id, _status(train_acc, data.train_Y), final, train_acc,
+        network.accuracy(spec, h.params, data.test_X, data.test_Y),
+        _steps_to(its, costs, final, c), seconds, engine,
+        {"iterations": its, "costs": costs, "weight_std_init": w0, "weight_std_final": w1,
+         "act_std_init": a0, "act_std_final": a1},
+        h.params if keep_params else None,
     )
-    if keep_params:
-        out["params"] = h.params
-    return out
 
 
-def _final_cost(spec: Any, h: Any, data: Any) -> float:
+def _final_cost(spec: Spec, h: Any, data: datasets.Dataset) -> float:
     """Training cost at the final parameters; NaN when they (or the logits) are not finite."""
-    from initlab import network
-
     if not all(np.all(np.isfinite(v)) for v in h.params.values()):
         return math.nan
     with np.errstate(over="ignore", invalid="ignore"):

@@ -6,7 +6,7 @@ Layout (schema version 1)::
     sweeps(name, spec)               the validated spec of each sweep written here
     runs(run_id PRIMARY KEY, config, dataset, init, activation, depth, width, optimizer,
          learning_rate, seed, status, final_cost, train_accuracy, test_accuracy,
-         steps_to_threshold, seconds, engine)
+         steps_to_threshold, seconds, engine)      the result columns are RunResult's fields
     arrays(run_id, name, dtype, shape, data)   cost curve and per-layer statistics
 
 Rules that make resume exact:
@@ -27,29 +27,38 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 
 from initlab.core.errors import InitlabError
+from initlab.sweep.run import RunResult
 
 SCHEMA_VERSION = 1
 #: PRAGMA application_id of an initlab store ("INLB").
 APPLICATION_ID = 0x494E4C42
-RUN_COLUMNS = ("run_id", "config", "dataset", "init", "activation", "depth", "width", "optimizer",
-               "learning_rate", "seed", "status", "final_cost", "train_accuracy", "test_accuracy",
-               "steps_to_threshold", "seconds", "engine")
-_SCHEMA = """
+#: Columns read off the run's :class:`~initlab.sweep.run.RunConfig` (the whole config is the JSON
+#: ``config`` column; these are its searchable part).
+CONFIG_COLUMNS: dict[str, str] = {
+    "dataset": "TEXT NOT NULL", "init": "TEXT NOT NULL", "activation": "TEXT NOT NULL",
+    "depth": "INTEGER NOT NULL", "width": "INTEGER NOT NULL", "optimizer": "TEXT NOT NULL",
+    "learning_rate": "REAL NOT NULL", "seed": "INTEGER NOT NULL",
+}
+#: Config keys kept only inside ``config`` (the CSV export spreads them out).
+CONFIG_ONLY = ("num_iterations", "record_every", "threshold", "base_seed")
+#: The result columns: the scalar fields of :class:`~initlab.sweep.run.RunResult`.
+RESULT_COLUMNS: dict[str, str] = dict(RunResult.columns())
+RUN_COLUMNS = ("run_id", "config", *CONFIG_COLUMNS, *RESULT_COLUMNS)
+_RUNS_DDL = ",\n  ".join(
+    ["run_id TEXT PRIMARY KEY", "config TEXT NOT NULL",
+     *(f"{k} {t}" for k, t in {**CONFIG_COLUMNS, **RESULT_COLUMNS}.items())])
+_SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sweeps (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
 CREATE TABLE runs (
-  run_id TEXT PRIMARY KEY, config TEXT NOT NULL, dataset TEXT NOT NULL, init TEXT NOT NULL,
-  activation TEXT NOT NULL, depth INTEGER NOT NULL, width INTEGER NOT NULL,
-  optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, seed INTEGER NOT NULL,
-  status TEXT NOT NULL, final_cost REAL, train_accuracy REAL, test_accuracy REAL,
-  steps_to_threshold INTEGER, seconds REAL, engine TEXT
+  {_RUNS_DDL}
 );
 CREATE TABLE arrays (
   run_id TEXT NOT NULL REFERENCES runs(run_id), name TEXT NOT NULL, dtype TEXT NOT NULL,
@@ -110,11 +119,16 @@ class Store:
         with self._write():
             self._conn.execute("INSERT OR REPLACE INTO sweeps VALUES (?, ?)", (name, text))
 
-    def add(self, items: Iterable[tuple[Any, dict[str, Any]]]) -> int:
-        """Store ``(RunConfig, result)`` pairs in one transaction; returns how many were new."""
+    def add(self, items: Iterable[tuple[Any, RunResult | Mapping[str, Any]]]) -> int:
+        """Store ``(RunConfig, RunResult)`` pairs in one transaction; returns how many were new.
+
+        A result may also be a mapping of the :class:`RunResult` fields (``run_id`` aside).
+        """
         added = 0
         with self._write():
-            for config, result in items:
+            for config, given in items:
+                result = (given if isinstance(given, RunResult)
+                          else RunResult.from_dict(config.run_id, given))
                 cur = self._conn.execute(
                     f"INSERT OR IGNORE INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
                     _row(config, result))
@@ -122,7 +136,7 @@ class Store:
                     added += 1
                     self._conn.executemany(
                         "INSERT INTO arrays VALUES (?, ?, ?, ?, ?)",
-                        [_array_row(config.run_id, k, v) for k, v in result["arrays"].items()])
+                        [_array_row(config.run_id, k, v) for k, v in result.arrays.items()])
         return added
 
     @contextlib.contextmanager
@@ -176,13 +190,11 @@ class Store:
             raise InitlabError(f"cannot read store {str(self.path)!r}: {e}") from None
 
 
-def _row(config: Any, r: dict[str, Any]) -> tuple[Any, ...]:
+def _row(config: Any, r: RunResult) -> tuple[Any, ...]:
     c = config.canonical()
-    return (config.run_id, json.dumps(c, sort_keys=True), config.dataset, config.init,
-            config.activation, config.depth, config.width, config.optimizer,
-            float(config.learning_rate), config.seed, r["status"], r["final_cost"],
-            r["train_accuracy"], r["test_accuracy"], r["steps_to_threshold"], r["seconds"],
-            r["engine"])
+    searchable = [float(getattr(config, k)) if t.startswith("REAL") else getattr(config, k)
+                  for k, t in CONFIG_COLUMNS.items()]
+    return (config.run_id, json.dumps(c, sort_keys=True), *searchable, *r.values())
 
 
 def _array_row(run_id: str, name: str, value: Any) -> tuple[Any, ...]:
