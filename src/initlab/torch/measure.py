@@ -1,0 +1,222 @@
+"""Per-layer statistics of any ``nn.Module`` on a real batch: forward and backward, call by call.
+
+:func:`measure` runs one forward and one backward pass with the hooks of
+:mod:`initlab.torch.hooks`. Each module *call* in execution order gets the statistics of
+:func:`initlab.theory.propagation.layer_stats` (the keys of ``initlab histograms``) for its output
+(``measured``) and for the gradient of the loss with respect to that output (``gradient``). Values
+are read as (units, samples): units are features or channels (:func:`initlab.torch._base.unit_dim`),
+everything else (batch, positions, tokens) counts as samples.
+
+The default loss is the NumPy measurement's random linear readout ``L = sum(R * out)``, ``R``
+standard normal drawn from ``rng`` in the (units, samples) layout, so a float64 ``nn.Sequential``
+with initlab's weights reproduces :func:`initlab.theory.propagation.measure` to rounding.
+
+The model is left as it was: parameters, buffers (BatchNorm running statistics), ``.grad``,
+training flags and hooks. Randomness inside the forward (dropout in training mode) is seeded from
+``seed`` and torch's own random state is put back afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from initlab.core.errors import InitlabError, check_positive_int
+from initlab.core.rng import RNGLike, as_rng
+from initlab.theory.propagation import Histogram, _hist, layer_stats
+from initlab.torch._base import (
+    Snapshot,
+    activation_of,
+    check_batch,
+    check_model,
+    from_units,
+    rms,
+    seeded,
+    tensors_in,
+    to_units,
+    torch,
+    unit_dim,
+)
+from initlab.torch.hooks import Call, Select, run_forward, watch
+
+
+@dataclass
+class CallRecord:
+    """One module call: where it ran, what it output, and what flowed back into that output.
+
+    ``measured`` and ``gradient`` are dicts keyed by
+    :data:`initlab.theory.propagation.STAT_NAMES`; ``gradient`` is None where no gradient reached
+    the output. ``units`` is the size of the unit dimension ``unit_dim`` of an output of ``shape``.
+    """
+
+    index: int
+    name: str
+    module: str
+    call: int
+    shape: tuple[int, ...]
+    unit_dim: int
+    measured: dict[str, Any]
+    gradient: dict[str, Any] | None = None
+    activation: str | None = None
+    act_hist: Histogram | None = None
+    grad_hist: Histogram | None = None
+
+    @property
+    def units(self) -> int:
+        return self.shape[self.unit_dim] if self.shape else 1
+
+    def to_json(self) -> dict[str, Any]:
+        """``{name, module, call, shape, units, measured, gradient}`` (histograms left out)."""
+        return {"name": self.name, "module": self.module, "call": self.call, "shape": list(self.shape),
+                "units": self.units, "measured": self.measured, "gradient": self.gradient}
+
+
+@dataclass
+class TorchMeasurement:
+    """Every call :func:`measure` saw, in execution order, with the batch's scale and the loss."""
+
+    layers: list[CallRecord]
+    input_rms: float
+    loss: str
+    output_rms: float
+    inputs: np.ndarray | None = field(default=None, repr=False)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [rec.to_json() for rec in self.layers]
+
+
+def measure(
+    model: Any,
+    batch: Any,
+    *,
+    modules: Select = None,
+    loss: str | Callable[[Any], Any] = "readout",
+    rng: RNGLike = 0,
+    seed: int = 0,
+    bins: int = 0,
+) -> TorchMeasurement:
+    """Forward and backward statistics of every selected module call of ``model`` on ``batch``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any model, in whatever training mode it is in (that mode is used and kept).
+    batch : Tensor, or tuple/list (positional) or dict (keyword) of tensors
+        The model's input, finite.
+    modules : None, str, tuple of types or callable
+        Which modules to record (:func:`initlab.torch.hooks.selector`); default leaf modules.
+    loss : "readout" or callable ``output -> scalar tensor``
+        The backward statistic's loss: the random readout (default) or the user's.
+    rng : seed or numpy Generator
+        Draws the readout ``R`` (one ``standard_normal`` of the output's (units, samples) shape).
+    seed : int
+        Seeds torch's RNG for randomness inside the forward (restored afterwards).
+    bins : int
+        Histogram bins per call (``initlab histograms`` uses 30); 0, the default, skips them:
+        exact histograms of every output and gradient cost about twice the forward and backward.
+
+    Returns
+    -------
+    TorchMeasurement
+        One :class:`CallRecord` per call, in execution order.
+    """
+    check_model(model)
+    found = check_batch(batch)
+    bins = check_positive_int(bins, "bins", minimum=0)
+    if loss != "readout" and not callable(loss):
+        raise InitlabError(f"loss must be 'readout' or a callable output -> scalar, got {loss!r}")
+    records: list[CallRecord] = []
+    snap = Snapshot.take(model)
+    try:
+        with seeded(seed), torch.enable_grad():
+            leaves, batch = _leaf_batch(batch)
+            with watch(model, _forward_cb(records, bins), _backward_cb(records, bins), modules):
+                out = run_forward(model, batch)
+                outs = tensors_in(out)
+                if not outs:
+                    raise InitlabError(f"the model returned no floating-point tensor ({type(out).__name__})")
+                scalar = _loss(model, outs, loss, rng)
+                inputs = leaves + [p for p in model.parameters() if p.requires_grad]
+                if scalar.requires_grad and inputs:
+                    torch.autograd.grad(scalar, inputs, allow_unused=True)
+                out_rms = rms(outs[0])
+    finally:
+        snap.restore(model)
+    if not records:
+        raise InitlabError("no module call was recorded: the selection matched no module that ran")
+    first = found[0]
+    X = to_units(first, 1) if first.is_floating_point() and first.dim() == 2 else None
+    in_rms = float(np.sqrt(np.mean([rms(t) ** 2 for t in found if t.is_floating_point()] or [1.0])))
+    name = "readout" if loss == "readout" else getattr(loss, "__name__", "callable")
+    return TorchMeasurement(records, in_rms, name, out_rms, X)
+
+
+def _leaf_batch(batch: Any) -> tuple[list[Any], Any]:
+    """Floating tensors of the batch as fresh leaves requiring grad (same storage), and the batch."""
+    leaves: list[Any] = []
+
+    def conv(obj: Any) -> Any:
+        if isinstance(obj, torch.Tensor) and obj.is_floating_point():
+            leaf = obj.detach().requires_grad_(True)
+            leaves.append(leaf)
+            return leaf
+        if isinstance(obj, list | tuple):
+            return type(obj)(conv(o) for o in obj)
+        if isinstance(obj, dict):
+            return {k: conv(v) for k, v in obj.items()}
+        return obj
+
+    return leaves, conv(batch)
+
+
+def _loss(model: Any, outs: list[Any], loss: Any, rng: RNGLike) -> Any:
+    if loss != "readout":
+        value = loss(outs[0] if len(outs) == 1 else outs)
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            raise InitlabError(f"loss must return a scalar tensor, got {type(value).__name__}")
+        return value.reshape(())
+    r = as_rng(rng)
+    total = None
+    for t in outs:
+        dim = unit_dim(model, t)
+        R = r.standard_normal(to_units(t, dim).shape)  # dL/d out = R, unit variance
+        term = (from_units(R, t, dim) * t).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def _forward_cb(records: list[CallRecord], bins: int) -> Callable[[Call, Any], None]:
+    def on_forward(c: Call, out: Any) -> None:
+        act = activation_of(c.module)
+        limits = act.limits if act is not None else None
+        A = to_units(out, c.unit_dim)
+        _check_finite(A, c, "output")
+        records.append(CallRecord(
+            c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, layer_stats(A, limits),
+            activation=act.name if act is not None else None,
+            act_hist=_hist(A, limits, bins) if bins else None))
+
+    return on_forward
+
+
+def _backward_cb(records: list[CallRecord], bins: int) -> Callable[[Call, Any], None]:
+    def on_backward(c: Call, grad: Any) -> None:
+        G = to_units(grad, c.unit_dim)
+        _check_finite(G, c, "gradient")
+        rec = records[c.index]
+        rec.gradient = layer_stats(G)
+        rec.grad_hist = _hist(G, None, bins) if bins else None
+
+    return on_backward
+
+
+LIMIT = 1e150  # as in theory.propagation: beyond this, sums of squares overflow float64
+
+
+def _check_finite(A: np.ndarray, c: Call, what: str) -> None:
+    if not (float(A.min()) > -LIMIT and float(A.max()) < LIMIT):
+        raise InitlabError(f"{what} of module {c.name} ({c.kind}, call {c.call}) is not finite or "
+                           f"exceeds {LIMIT:g}; start from smaller weights")
