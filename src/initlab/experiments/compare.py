@@ -217,7 +217,7 @@ def _train(configs: list[RunConfig], engine: str, chunk_size: int,
               disable=None if progress is None else not progress) as bar:
         for chunk in chunks(configs, chunk_size):
             for r in train_chunk(chunk, keep_params=True, engine=engine):
-                by_id[r["run_id"]] = r
+                by_id[r.run_id] = r.as_dict()
             bar.update(len(chunk))
     return by_id
 

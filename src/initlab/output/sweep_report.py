@@ -20,12 +20,11 @@ from initlab.core.errors import InitlabError
 from initlab.core.stats import summarize
 from initlab.output.html import Image, Section, Table, figure_png, render_html, write_html
 from initlab.sweep.run import STATUSES
+from initlab.sweep.store import CONFIG_ONLY, RUN_COLUMNS
 
 METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
-CSV_COLUMNS = ("run_id", "dataset", "init", "activation", "depth", "width", "optimizer",
-               "learning_rate", "seed", "status", "final_cost", "train_accuracy", "test_accuracy",
-               "steps_to_threshold", "seconds", "engine", "num_iterations", "record_every",
-               "threshold", "base_seed")
+#: The store's run columns (config JSON aside), then the config keys kept only in that JSON.
+CSV_COLUMNS = (*(c for c in RUN_COLUMNS if c != "config"), *CONFIG_ONLY)
 FAILURE_RULE = ("A run diverged if its cost or parameters became non-finite; it stalled at "
                 "chance if its train accuracy stayed within 5 points of the majority class share.")
 #: The HTML run table stops here; the CSV export has every run.
@@ -180,8 +179,7 @@ def notebook_html(title: str, sections: Sequence[Section]) -> str:
 
 
 def _flat(r: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: r["config"].get(k) for k in ("num_iterations", "record_every", "threshold",
-                                                  "base_seed")}, **r}
+    return {**{k: r["config"].get(k) for k in CONFIG_ONLY}, **r}
 
 
 def _ci_text(s: Any) -> str:
