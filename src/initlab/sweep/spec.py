@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from initlab import activations, datasets, optim
 from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
 from initlab.sweep.run import RunConfig, check_init
 
@@ -137,27 +138,7 @@ def _name(check: Callable[[str], Any]) -> Callable[[Any, str], str]:
 
 
 def _optimizer(value: str) -> None:
-    from initlab import optim
-    from initlab.core.params import split_spec
-
-    name, options = split_spec(value)
-    optim.get(name, 0.01, **options)
-
-
-def _lookup_in(module: str) -> Callable[[str], Any]:
-    def check(value: str) -> Any:
-        import importlib
-
-        return importlib.import_module(f"initlab.{module}").get(value)
-
-    return check
-
-
-def _check_dataset(value: str) -> None:
-    from initlab import datasets
-    from initlab.core.errors import lookup
-
-    lookup({n: n for n in datasets.names()}, value, "dataset")
+    optim.get(value, 0.01)
 
 
 def _int(minimum: int) -> Callable[[Any, str], int]:
@@ -166,8 +147,8 @@ def _int(minimum: int) -> Callable[[Any, str], int]:
 
 _AXIS_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "init": _name(check_init),
-    "activation": _name(_lookup_in("activations")),
-    "dataset": _name(_check_dataset),
+    "activation": _name(activations.get),
+    "dataset": _name(datasets.DATASETS.key),
     "optimizer": _name(_optimizer),
     "depth": _int(1),
     "width": _int(1),
