@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from initlab.experiments.compare import compare
+from initlab.output.bundle import write_bundle
 from initlab.output.sweep_report import SweepReport
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -76,11 +77,11 @@ def test_sweep_report_in_chromium(tmp_path):
     from test_report_sweep import make_store
 
     make_store(tmp_path / "runs.db")
-    page = SweepReport.from_store(tmp_path / "runs.db").write(tmp_path / "report")
+    page = write_bundle(SweepReport.from_store(tmp_path / "runs.db"), tmp_path / "report")["index.html"]
     check(page, tmp_path, n_figures=2)
 
 
 def test_compare_report_in_chromium(tmp_path):
     res = compare(["zeros", "he_normal"], seeds=3, num_iterations=30, record_every=10)
-    page = res.write(tmp_path / "compare")
+    page = write_bundle(res, tmp_path / "compare")["index.html"]
     check(page, tmp_path, n_figures=3)

@@ -10,6 +10,7 @@ import pytest
 
 from initlab import datasets, network, train
 from initlab.experiments.compare import METRICS, compare
+from initlab.output.bundle import write_bundle
 from test_report_sweep import Page
 from test_sweep import cli
 
@@ -67,7 +68,7 @@ def test_pairwise_tests_find_the_obvious_difference(result):
 
 
 def test_json_has_the_documented_shape(result):
-    d = json.loads(json.dumps(result.as_dict()))
+    d = json.loads(json.dumps(result.to_json()))
     assert [e["init"] for e in d["inits"]] == ["zeros", "he_normal", "random"]
     for e in d["inits"]:
         assert e["n"] == SEEDS
@@ -76,7 +77,7 @@ def test_json_has_the_documented_shape(result):
 
 
 def test_html_is_self_contained_with_every_figure(result, tmp_path):
-    page = result.write(tmp_path / "out")
+    page = write_bundle(result, tmp_path / "out")["index.html"]
     p = Page()
     p.feed(page.read_text())
     imgs = [a for t, a in p.tags if t == "img"]
@@ -85,7 +86,7 @@ def test_html_is_self_contained_with_every_figure(result, tmp_path):
     assert not [a for _, a in p.tags if str(a.get("href", "")).startswith("http")]
     assert json.loads((tmp_path / "out" / "results.json").read_text())["inits"]
     fragment = result._repr_html_()
-    assert "<table" in fragment and "<img" in fragment and "<style" not in fragment
+    assert "<table" in fragment and "Pairwise tests" in fragment and "<style" not in fragment
 
 
 def test_cli_json_and_errors(capsys):
@@ -106,9 +107,9 @@ def test_diverged_runs_are_counted_and_left_out(tmp_path):
     # A linear network with a huge step: the logits grow without bound and the cost turns inf.
     res = compare(["random:scale=10", "he_normal"], seeds=2, hidden=(10, 10, 10),
                   activation="identity", learning_rate=1e3, num_iterations=300)
-    d = res.as_dict()["inits"]
+    d = res.to_json()["inits"]
     assert [e["diverged"] for e in d] == [2, 2]
     assert d[0]["final_cost"] == {"n": 0, "mean": None, "ci_low": None, "ci_high": None}
     assert res.pairwise["final_cost"] == []
-    page = res.write(tmp_path / "out")
+    page = write_bundle(res, tmp_path / "out")["index.html"]
     assert "Per initialization" in page.read_text()

@@ -146,8 +146,9 @@ def predict_dec(parameters: Params, X: Array) -> Array:
 def plot_decision_boundary(
     model: Callable[[Array], Array], X: Array, y: Array, ax: Any = None
 ) -> Any:
-    """Draw the decision regions of ``model`` (called on points in rows) with the data."""
-    return plots.plot_decision_boundary(model, np.asarray(X), np.asarray(y), ax=ax)
+    """Draw the decision regions of ``model`` (called on points in rows) with the data, on the
+    document's mesh (step 0.01, one unit of margin)."""
+    return plots.decision_boundary(model, np.asarray(X), np.asarray(y), ax=ax, h=0.01)
 
 
 def _init(layers_dims: Sequence[int], scheme: str) -> Params:
@@ -190,6 +191,6 @@ def model(
     spec = network.Spec.build(dims, "relu", "sigmoid")
     hist = train(
         spec, params, X, Y, learning_rate=learning_rate, num_iterations=num_iterations,
-        print_cost=print_cost,
+        print_cost=print_cost, engine="numpy",  # the document's arithmetic, bit for bit
     )
     return hist.params

@@ -43,6 +43,7 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
     from initlab import datasets
     from initlab.experiments.compare import METRICS
     from initlab.experiments.compare import compare as run_compare
+    from initlab.output.bundle import write_bundle
 
     dims = _layers(layers)
     data = datasets.load(dataset)
@@ -52,15 +53,12 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
                            f"{want[0]} inputs and {want[1]} output(s), e.g. {want[0]},10,5,{want[1]}")
     res = run_compare(inits.split(","), dataset, seeds, dims[1:-1], activation, optimizer,
                       learning_rate, iterations, record_every, threshold, seed, level, engine)
-    page = res.write(out_dir) if out_dir else None
-    from initlab.cli import request_fast_exit
-
-    request_fast_exit()  # every file is written and closed; the threads hold nothing to save
+    page = write_bundle(res, out_dir)["index.html"] if out_dir else None
     if as_json:
-        click.echo(json.dumps(res.as_dict()))
+        click.echo(json.dumps(res.to_json()))
         return
     pct = round(100 * level)
-    for entry in res.as_dict()["inits"]:
+    for entry in res.to_json()["inits"]:
         parts = [f"{m}={_fmt(entry[m])}" for m in METRICS]
         click.echo(f"{entry['init']:>16} n={entry['n']}  " + "  ".join(parts))
     click.echo(f"(mean [{pct}% CI])" + (f"; report: {page}" if page else ""))

@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from initlab.core.errors import InitlabError
+from initlab.experiments.propagation_reports import DepthStudyReport, HistogramsReport
+from initlab.output.bundle import write_bundle
 
 DEFAULT_INITS = "normal:std=1,normal:std=0.01,lecun_normal,he_normal"
 DEFAULT_ACTS = "sigmoid,relu,tanh"
@@ -108,7 +110,7 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
                      widths=sizes)
     data = exp.to_json(result)
     if out:
-        _write_report(Path(out), result, data)
+        write_bundle(HistogramsReport(result), out)
     if as_json:
         click.echo(json.dumps(data, allow_nan=False))
         return
@@ -134,80 +136,17 @@ def _parse_widths(text: str | None) -> list[int] | None:
     return sizes
 
 
-def _write_report(out: Path, result: Any, data: dict[str, Any]) -> None:
-    from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
-    from initlab.experiments import histograms as exp
-    from initlab.output import plots_propagation as pp
-    from initlab.output.html import Image, Section, Table, figure_png, write_html
-
-    ensure_dir(out)
-    images = []
-    for act in result.config["activations"]:
-        cases = [c for c in result.cases if c.activation == act or c.activation == _name(act)]
-        for kind in ("activation", "gradient"):
-            png = figure_png(pp.histogram_grid(cases, kind))
-            atomic_write_bytes(out / f"{kind}_histograms_{_name(act)}.png", png)
-            images.append(Image(f"{kind} histograms, {act}", png=png, id=f"{kind}-{_name(act)}"))
-    atomic_write_text(out / "results.json", json.dumps(data, indent=1, allow_nan=False))
-    rows = exp.table_rows(result)
-    verdicts = [[c.init, c.activation, c.verdict.verdict, _fmt(c.verdict.theory.get("chi_1")),
-                 c.verdict.theory.get("phase", "-"), _fmt(c.verdict.theory.get("xi_c")),
-                 c.verdict.summary, c.verdict.recommendation.spec or "-",
-                 c.verdict.recommendation.reason] for c in result.cases]
-    sections = [
-        Section("Per-layer statistics", paragraphs=[
-            ("Measured on the first seed's network (averaged over seeds with --repeats) beside the "
-            "mean-field prediction for the same input batch. Spreads: across-sample = sqrt(mean over "
-            "units of each unit's variance over inputs); across-unit = std of the unit means.")],
-            tables=[Table(list(exp.TABLE_HEADERS), rows, fmt="{:.4g}")]),
-        Section("Verdicts", paragraphs=[
-            ("chi_1, phase and xi_c are the mean-field values at the hidden layers' (sigma_w2, "
-            "sigma_b2); '-' where infinite or undefined (see docs/theory.md).")],
-            tables=[Table(["init", "activation", "verdict", "chi_1", "phase", "xi_c", "why",
-                           "recommended", "because"], verdicts)]),
-        Section("Histograms", images=images),
-    ]
-    write_html(out / "index.html", "initlab histograms", sections, meta=result.config)
-
-
-def _name(spec: str) -> str:
-    from initlab import activations
-
-    return activations.get(spec).name
-
-
 def _depth_study(inits: list[str], acts: list[str], max_depth: int, width: int, samples: int,
                  seed: int, bias_init: str, out: str | None, as_json: bool) -> None:
     from initlab.experiments import histograms as exp
 
     cases = exp.depth_study(inits, acts, max_depth, width, samples, seed, bias_init)
-    data = exp.depth_json(cases, max_depth)
-    headers = ("init", "activation", "act leaves band at", "(theory)", "grad leaves band at", "(theory)",
-               "act scale @30", "grad scale @30")
-    rows = [[c.init, c.activation, c.act_depth or f">{max_depth}", c.act_depth_theory or f">{max_depth}",
-             c.grad_depth or f">{max_depth}", c.grad_depth_theory or f">{max_depth}",
-             c.act_scale[min(29, max_depth - 1)], c.grad_scale[min(29, max_depth - 1)]] for c in cases]
+    report = DepthStudyReport(cases, max_depth)
     if out:
-        _write_depth_report(Path(out), cases, data, headers, rows)
+        write_bundle(report, out)
     if as_json:
-        click.echo(json.dumps(data, allow_nan=False))
+        click.echo(json.dumps(report.to_json(), allow_nan=False))
         return
-    click.echo(text_table(headers, rows))
+    click.echo(text_table(DepthStudyReport.HEADERS, report.rows()))
     if out:
         click.echo(f"\nwrote {Path(out) / 'index.html'}")
-
-
-def _write_depth_report(out: Path, cases: Any, data: dict[str, Any], headers: Any, rows: Any) -> None:
-    from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
-    from initlab.output import plots_propagation as pp
-    from initlab.output.html import Image, Section, Table, figure_png, write_html
-
-    ensure_dir(out)
-    png = figure_png(pp.depth_figure(cases))
-    atomic_write_bytes(out / "depth_study.png", png)
-    atomic_write_text(out / "depth_study.json", json.dumps(data, indent=1, allow_nan=False))
-    sec = Section("Depth study", paragraphs=[
-        ("Depth at which the activation scale (RMS over the input's RMS) or the gradient scale (first "
-        "layer over top layer of a network that deep) leaves [1e-3, 1e3]; '>N' means it never did.")],
-        tables=[Table(list(headers), rows)], images=[Image("depth study", png=png, id="depth")])
-    write_html(out / "index.html", "initlab depth study", [sec])

@@ -40,7 +40,7 @@ def sweep(spec: str, store_path: str, workers: int, scheduler: str | None,
                    "same command to compute the rest", err=True)
         raise
     if as_json:
-        click.echo(json.dumps(out.as_dict()))
+        click.echo(json.dumps(out.to_json()))
     else:
         click.echo(f"{out.computed} runs computed, {out.already_stored} already stored, "
                    f"{out.total} in the grid ({out.runs_per_second:.3g} runs/s, {out.executor}); "
@@ -54,10 +54,11 @@ def sweep(spec: str, store_path: str, workers: int, scheduler: str | None,
 @click.option("--level", default=0.95, show_default=True, type=float, help="CI level.")
 def report(store: str, out_dir: str, level: float) -> None:
     """Write a self-contained HTML report of a sweep store."""
+    from initlab.output.bundle import write_bundle
     from initlab.output.sweep_report import SweepReport
 
-    page = SweepReport.from_store(store, level).write(out_dir)
-    click.echo(f"report: {page}")
+    written = write_bundle(SweepReport.from_store(store, level), out_dir)
+    click.echo(f"report: {written['index.html']}")
 
 
 @click.command()

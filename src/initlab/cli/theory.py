@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import click
 
 from initlab.core.errors import InitlabError
+from initlab.experiments.propagation_reports import phase_diagram
+from initlab.output.bundle import write_bundle
 
 
 def _value(v: Any) -> str:
@@ -59,8 +60,7 @@ def theory(activation: str, sigma_w2: float | None, sigma_b2: float, critical: b
         data.update(activation=crit.activation, sigma_b2=sigma_b2,
                     sigma_w2_critical=crit.sigma_w2_critical, critical_note=crit.note)
     if out:
-        data["phase_diagram"] = str(_phase_report(Path(out), act.name, activation, sigma_b2, mark,
-                                                  width, grid))
+        data["phase_diagram"] = str(_phase_report(out, activation, sigma_b2, mark, width, grid))
     if as_json:
         click.echo(json.dumps(data, allow_nan=False))
         return
@@ -73,40 +73,10 @@ def theory(activation: str, sigma_w2: float | None, sigma_b2: float, critical: b
             click.echo(f"note: {note}")
 
 
-def _marks(spec: str, width: int, bias_b2: float) -> list[tuple[str, float, float]]:
+def _phase_report(out: str, spec: str, sigma_b2: float, mark: str, width: int, grid: int) -> Path:
     from initlab.cli.histograms import split_specs
     from initlab.core.errors import check_positive_int
-    from initlab.theory.propagation import init_variance
 
     check_positive_int(width, "width")
-    return [(s, init_variance(s, (width, width)), bias_b2) for s in split_specs(spec, "--mark")]
-
-
-def _phase_report(out: Path, name: str, spec: str, sigma_b2: float, mark: str, width: int,
-                  grid: int) -> Path:
-    import numpy as np
-
-    from initlab.core.files import atomic_write_bytes, ensure_dir
-    from initlab.output import plots_propagation as pp
-    from initlab.output.html import Image, Section, figure_png, write_html
-    from initlab.theory import meanfield as th
-
-    marks = _marks(mark, width, sigma_b2)
-    crit = th.critical_sigma_w2(spec, 0.0).sigma_w2_critical or 1.0
-    w_max = max(2.5 * crit, 1.2 * max((w for _, w, _ in marks), default=0.0))
-    b_max = max(0.25 * crit, 2 * sigma_b2, 0.1)
-    ws = np.linspace(w_max / grid, w_max, grid)
-    bs = np.linspace(0.0, b_max, max(3, grid // 2))
-    g = th.phase_grid(spec, ws, bs)
-    ensure_dir(out)
-    ax = pp.phase_diagram(name, ws, bs, g, marks)
-    png = figure_png(ax.figure)
-    atomic_write_bytes(out / f"phase_diagram_{name}.png", png)
-    finite = g["chi_1"][np.isfinite(g["chi_1"])]
-    para = (f"{name}: chi_1 ranges over [{finite.min():.3g}, {finite.max():.3g}] on this grid; "
-            f"critical sigma_w2 at sigma_b2 = 0 is {crit:.6g}." if finite.size else name)
-    marks_txt = ", ".join(f"{s} (sigma_w2 = {w:.4g})" for s, w, _ in marks if math.isfinite(w))
-    write_html(out / "index.html", f"initlab theory: {name}", [Section(
-        "Phase diagram", paragraphs=[para, f"Marked: {marks_txt}."],
-        images=[Image(f"phase diagram of {name}", png=png, id="phase")])])
-    return out / "index.html"
+    diagram = phase_diagram(spec, sigma_b2, split_specs(mark, "--mark"), width, grid)
+    return write_bundle(diagram, out)["index.html"]

@@ -8,8 +8,6 @@ Example (the tutorial's He run)::
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
@@ -18,6 +16,8 @@ from initlab import datasets, engines, network
 from initlab import train as train_mod
 from initlab.core.errors import InitlabError
 from initlab.core.params import split_spec
+from initlab.experiments.training import TrainReport
+from initlab.output.bundle import write_bundle
 
 
 def _layers(text: str | None, ds: datasets.Dataset) -> list[int]:
@@ -35,41 +35,6 @@ def _head(name: str, ds: datasets.Dataset) -> str:
     if ds.train_Y.shape[0] > 1:
         return "softmax"
     return "sigmoid" if set(np.unique(ds.train_Y)) <= {0.0, 1.0} else "linear"
-
-
-def _figures(out: Path, spec: network.Spec, h: train_mod.History, ds: datasets.Dataset) -> list[str]:
-    from matplotlib.figure import Figure
-
-    from initlab.core.files import atomic_write_bytes
-    from initlab.output.html import figure_png
-
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot()
-    ax.plot(h.iterations, h.costs, marker=".")
-    ax.set(xlabel="iteration", ylabel="cost", title=spec.describe())
-    written = [str(atomic_write_bytes(out / "cost.png", figure_png(fig)))]
-    if ds.n_features == 2:
-        fig = Figure(figsize=(6, 4))
-        decision_boundary(spec, h.params, ds.train_X, ds.train_Y, ax=fig.add_subplot())
-        written.append(str(atomic_write_bytes(out / "decision_boundary.png", figure_png(fig))))
-    return written
-
-
-def decision_boundary(spec: network.Spec, params: network.Params, X: Any, Y: Any, ax: Any = None) -> Any:
-    """Predicted class over a grid around 2-D data ``X`` (2, m), with the points on top."""
-    if ax is None:
-        from matplotlib.figure import Figure
-
-        ax = Figure().add_subplot()
-    lo, hi = X.min(axis=1) - 1, X.max(axis=1) + 1
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
-    grid = np.c_[xx.ravel(), yy.ravel()].T
-    Z = network.predict(spec, params, grid).reshape(xx.shape)
-    ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
-    labels = Y.argmax(axis=0) if Y.shape[0] > 1 else Y[0]
-    ax.scatter(X[0], X[1], c=labels, cmap="coolwarm", s=10, alpha=0.6)
-    ax.set(xlabel="x1", ylabel="x2")
-    return ax
 
 
 @click.command("train")
@@ -108,13 +73,12 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
         l2=l2, metrics=["accuracy"] if spec.head.task != "regression" else [], engine=engine,
         **{k: float(v) for k, v in opt_kw.items()},  # type: ignore[arg-type]
     )
-    result = _result(spec, h, ds)
+    report = TrainReport(spec, h, ds)
+    result = report.to_json()
     if out is not None:
-        from initlab.core.files import atomic_write_text, ensure_dir
-
-        d = ensure_dir(out)
-        atomic_write_text(d / "history.json", json.dumps(result, indent=2) + "\n")
-        result["files"] = [str(d / "history.json"), *_figures(d, spec, h, ds)]
+        written = write_bundle(report, out)
+        result["files"] = [str(p) for n, p in written.items() if n != "index.html"]
+        result["page"] = str(written["index.html"])
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -124,15 +88,3 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
         if key in result:
             click.echo(f"{key.replace('_', ' ')}: {result[key]}")
     click.echo(f"{spec.describe()} trained by engine {h.engine} in {h.seconds:.3f} s")
-
-
-def _result(spec: network.Spec, h: train_mod.History, ds: datasets.Dataset) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "network": spec.describe(), "dataset": ds.name, "engine": h.engine,
-        "seconds": h.seconds, "iterations": h.iterations, "costs": h.costs, "metrics": h.metrics,
-    }
-    if spec.head.task != "regression":
-        res["train_accuracy"] = network.accuracy(spec, h.params, ds.train_X, ds.train_Y)
-        if ds.test_X.shape[1]:
-            res["test_accuracy"] = network.accuracy(spec, h.params, ds.test_X, ds.test_Y)
-    return res

@@ -30,48 +30,19 @@ def tutorial(
     as_json: bool,
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
-    from threadpoolctl import threadpool_limits
-
     from initlab.core.files import ensure_dir
-    from initlab.output.figure_pool import Renderer, figure_pool
+    from initlab.experiments.tutorial import run_tutorial
+    from initlab.output.bundle import to_json_text, write_bundle
 
     check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
     ensure_dir(out)  # fail on an unwritable --out before minutes of work
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
     t0 = time.perf_counter()
-    # one BLAS thread here: the figure worker holds the other core, and OpenBLAS threads
-    # spinning against it slow the small matrix products of part 6
-    with figure_pool() as pool, threadpool_limits(1 if pool else None):
-        # imported once the figure worker is starting: it draws all the while, so its start
-        # is the command's critical path
-        from initlab.datasets import load
-        from initlab.experiments.tutorial import run_activation_cases, run_tutorial
-        from initlab.output.tutorial_page import (
-            boundary_job,
-            case_job,
-            cost_job,
-            dataset_job,
-            to_json_text,
-            write_outputs,
-        )
-
-        renderer = Renderer(pool)
-        # part 6 first: its figures are drawn in the second process while the trainings run
-        # here; then that process draws the rest, so this one never loads matplotlib
-        cases = run_activation_cases(seed)
-        renderer.prefetch([dataset_job(load(dataset)), *(case_job(c) for c in cases)])
-        result = run_tutorial(dataset, iterations, learning_rate, seed, echo, cases)
-        renderer.prefetch([cost_job(r) for r in result.runs])
-        renderer.prefetch([boundary_job(r, result.data) for r in result.runs])
-        written = write_outputs(result, out, renderer)
-    from initlab.cli import request_fast_exit
-
-    request_fast_exit()  # every file is written and closed, the figure process has ended
+    result = run_tutorial(dataset, iterations, learning_rate, seed, echo)
+    written = write_bundle(result, out)
     if as_json:
-        doc = result.to_json()
-        doc["figures"] = sorted(n for n in written if n.endswith(".png"))
-        sys.stdout.write(to_json_text(doc))
+        sys.stdout.write(to_json_text(result.to_json()))
         return
     if not quiet:
         click.echo("")

@@ -10,25 +10,24 @@ share that did is reported as ``reached``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from initlab import datasets
 from initlab.core.errors import InitlabError, check_positive_int
+from initlab.core.report import Image, Plot, Report, Section, Table
 from initlab.core.stats import Summary, pairwise_tests, summarize
-from initlab.output.html import Image, Section, Table, figure_png, write_html
 from initlab.sweep.run import RunConfig, build_spec, check_init, chunks, train_chunk
 
 METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
 
 
 @dataclass
-class CompareResult:
-    """Per-run outcomes of a comparison and their summaries (data only; see :meth:`write`)."""
+class CompareResult(Report):
+    """Per-run outcomes of a comparison and their summaries (data only)."""
 
     configs: list[RunConfig]
     results: list[dict[str, Any]]
@@ -36,6 +35,7 @@ class CompareResult:
     summaries: dict[str, dict[str, Summary]] = field(default_factory=dict)
     reached: dict[str, int] = field(default_factory=dict)
     pairwise: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    title = "initlab compare"
 
     @property
     def inits(self) -> list[str]:
@@ -73,7 +73,7 @@ class CompareResult:
                 out[init] = (rows[0]["iterations"], np.vstack([a["costs"] for a in rows]))
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready: ``{"inits": [{"init", "n", metric: {mean, ci_low, ci_high, n}}], ...}``."""
         c0 = self.configs[0]
         inits = []
@@ -90,42 +90,34 @@ class CompareResult:
                 "seeds": sorted({c.seed for c in self.configs}), "pairwise": self.pairwise}
 
     # -- presentation ------------------------------------------------------------------------
-    def figures(self) -> dict[str, tuple[str, Any]]:
-        """``{file stem: (caption, Figure)}``: cost bands, metric intervals, decision boundaries."""
-        from matplotlib.figure import Figure
-
-        from initlab.output import plots_compare as pc
-        from initlab.sweep.run import _dataset
-
-        figs: dict[str, tuple[str, Any]] = {}
-        ax = pc.plot_cost_bands(self.curves())
-        figs["cost_curves"] = ("Cost per iteration: median over seeds with the 25-75% band",
-                               ax.figure)
-        fig = Figure(figsize=(11, 0.8 + 0.35 * len(self.inits)), layout="constrained")
-        for ax, m in zip(fig.subplots(1, len(METRICS)), METRICS, strict=True):
-            pc.plot_intervals({i: self.summaries[i][m] for i in self.inits}, m, ax=ax)
-        pct = round(100 * self.level)
-        figs["intervals"] = (f"Mean per initialization with its {pct}% bootstrap CI", fig)
-        data = _dataset(self.configs[0].dataset)
+    def figures(self) -> dict[str, Plot]:
+        """Cost bands, metric intervals and (two-feature data) decision boundaries."""
+        figs = {"cost_curves": Plot("cost_bands", {"curves": self.curves()}),
+                "intervals": Plot("intervals", {"summaries": {i: self.summaries[i] for i in self.inits},
+                                                "metrics": METRICS})}
+        data = datasets.load(self.configs[0].dataset)
         if data.n_features == 2:
-            fig = Figure(figsize=(3.2 * len(self.inits), 3.2), layout="constrained")
             spec = build_spec(self.configs[0])
-            for ax, init in zip(np.atleast_1d(fig.subplots(1, len(self.inits))), self.inits,
-                                strict=True):
+            panels = []
+            for init in self.inits:
                 c, r = self.representative(init)
                 if "params" in r:
-                    pc.plot_decision_boundary(spec, r["params"], data.train_X, data.train_Y,
-                                              ax=ax, title=f"{init} (seed {c.seed})")
-            caption = ("Decision boundaries of the median-cost seed of each initialization, "
-                       "on the training set")
-            figs["boundaries"] = (caption, fig)
+                    panels.append((f"{init} (seed {c.seed})", spec, r["params"]))
+            if panels:
+                figs["boundaries"] = Plot("boundaries", {"panels": panels, "X": data.train_X,
+                                                         "Y": data.train_Y})
         return figs
 
-    def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
+    def sections(self) -> list[Section]:
         """The comparison as report sections."""
-        figs = self.figures() if figures is None else figures
-        images = [Image(cap, png=figure_png(f), id=f"fig-{k}") for k, (cap, f) in figs.items()]
         pct = round(100 * self.level)
+        captions = {
+            "cost_curves": "Cost per iteration: median over seeds with the 25-75% band",
+            "intervals": f"Mean per initialization with its {pct}% bootstrap CI",
+            "boundaries": ("Decision boundaries of the median-cost seed of each initialization, "
+                           "on the training set"),
+        }
+        images = [Image(k, captions[k], id=f"fig-{k}") for k in self.figures()]
         head = ["init", "n"] + [f"{m.replace('_', ' ')} ({pct}% CI)" for m in METRICS]
         rows = [[i, self.summaries[i]["final_cost"].n]
                 + [_ci_text(self.summaries[i][m]) for m in METRICS] for i in self.inits]
@@ -147,22 +139,6 @@ class CompareResult:
                     id="summary"),
             Section("Pairwise tests", [how], tests, id="pairwise"),
         ]
-
-    def _repr_html_(self) -> str:
-        from initlab.output.sweep_report import notebook_html
-
-        return notebook_html("initlab compare", self.sections())
-
-    def write(self, out_dir: str | Path) -> Path:
-        """Write figures (PNG), ``results.json`` and ``index.html`` into ``out_dir``."""
-        from initlab.core.files import atomic_write_bytes, atomic_write_text, ensure_dir
-
-        out = ensure_dir(out_dir)
-        figs = self.figures()
-        for stem, (_, fig) in figs.items():
-            atomic_write_bytes(out / f"{stem}.png", figure_png(fig))
-        atomic_write_text(out / "results.json", json.dumps(self.as_dict(), indent=2))
-        return write_html(out / "index.html", "initlab compare", self.sections(figs))
 
 
 def _ci_text(s: Summary) -> str:

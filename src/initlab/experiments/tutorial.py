@@ -3,7 +3,8 @@
 Parts 1-5 train the [n_x, 10, 5, 1] ReLU network with zeros, large random (x10) and He
 initialization; part 6 pushes Gaussian inputs through 5 bias-free layers of 100 units for four
 weight scales and three activations. :func:`run_tutorial` returns a :class:`TutorialResult`; the
-figures and the HTML page are made from it by :mod:`initlab.output.tutorial_page`.
+its ``sections()`` and ``figures()`` describe the page that :func:`initlab.output.bundle.write_bundle`
+writes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 
 from initlab import __version__, datasets, network
 from initlab.core.errors import check_positive_float, check_positive_int
+from initlab.core.report import Image, Plot, Report, Section, Table
 from initlab.core.rng import legacy_rng
 from initlab.theory.propagation import layer_activations
 from initlab.train import train
@@ -37,6 +39,34 @@ WEIGHT_SCALES = (
 )
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
 LIMITS = {"sigmoid": (0.0, 1.0), "relu": (0.0, np.inf), "tanh": (-1.0, 1.0)}
+
+TITLE = "Parameter Initialization: the tutorial, reproduced by initlab"
+INTRO = (
+    "Initializing all weights with zeros leads every neuron of a layer to learn the same "
+    "features. A well chosen initialization speeds up the convergence of gradient descent and "
+    "increases the odds of it converging to a lower training and generalization error. This "
+    "page runs the whole document: a 3-layer network LINEAR->RELU->LINEAR->RELU->LINEAR->SIGMOID "
+    "trained with zeros, large random and He initialization, then the distribution of "
+    "activations through 5 layers for four weight scales."
+)
+MODEL = ("A 3-layer network [n_x, 10, 5, 1], ReLU hidden layers and a sigmoid output, trained "
+         "by full-batch gradient descent; each initializer draws from the document's seed 3.")
+RUN_TITLES = {"zeros": "Zero initialization", "random": "Random initialization",
+              "he": "He initialization"}
+OBSERVATIONS = {
+    "zeros": "The model predicts the same class for every example: it fails to break symmetry, "
+    "so every neuron in a layer computes the same function and the network is no better than "
+    "a linear classifier.",
+    "random": "The cost starts very high: large weights saturate the output sigmoid, and a wrong "
+    "saturated prediction costs a lot. The document printed inf here; initlab computes the "
+    "cost from the logits, so it is finite while the training itself is unchanged.",
+    "he": "He initialization (weights scaled by sqrt(2 / n_prev)) separates the two classes "
+    "well in few iterations.",
+}
+PART6 = ("Sigmoid with std 1 piles up at 0 and 1 (vanishing gradients); std 0.01 concentrates "
+         "around 0.5 (every unit outputs the same value: limited expressiveness); Xavier keeps a "
+         "broad distribution for sigmoid and tanh, and He keeps the spread constant through ReLU "
+         "layers.")
 
 
 @dataclass
@@ -100,6 +130,11 @@ class HistogramCase:
     range: tuple[float, float]
     layers: list[LayerStats]
 
+    @property
+    def stem(self) -> str:
+        """File stem of this case's figure, e.g. ``hist_sigmoid_std0_01``."""
+        return f"hist_{self.activation}_{self.label.replace('=', '').replace('.', '_')}"
+
     def to_json(self) -> dict[str, Any]:
         """JSON record: every per-layer statistic and histogram."""
         return {
@@ -113,7 +148,7 @@ class HistogramCase:
 
 
 @dataclass
-class TutorialResult:
+class TutorialResult(Report):
     """Everything the document computes: the dataset, three trainings, twelve histogram cases."""
 
     data: datasets.Dataset
@@ -123,16 +158,7 @@ class TutorialResult:
     samples: int = 1000
     depth: int = 5
     width: int = 100
-
-    def _repr_html_(self) -> str:
-        """Jupyter view: the conclusions table with the measured accuracies."""
-        from initlab.output.html import Table, render_table
-
-        rows = [[r.model_name, r.train_accuracy, r.test_accuracy, r.problem] for r in self.runs]
-        return render_table(
-            Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows,
-                  caption=f"Tutorial on {self.data.name}", fmt="{:.4g}")
-        )
+    title = TITLE
 
     def to_json(self) -> dict[str, Any]:
         """The ``results.json`` document (shape documented in docs/tutorial.md)."""
@@ -153,7 +179,89 @@ class TutorialResult:
                 "seed": self.seed, "samples": self.samples, "depth": self.depth,
                 "width": self.width, "bins": 30, "cases": [c.to_json() for c in self.cases],
             },
+            "figures": sorted(f"{stem}.png" for stem in self._stems()),
         }
+
+    def meta(self) -> dict[str, Any]:
+        """The version line under the title."""
+        return {"initlab": __version__}
+
+    def _stems(self) -> list[str]:
+        return ["dataset", *(f"{k}_{r.initialization}" for r in self.runs for k in ("cost", "boundary")),
+                *(c.stem for c in self.cases)]
+
+    def figures(self) -> dict[str, Plot]:
+        """The dataset, each training's cost curve and decision boundary, part 6's rows."""
+        d = self.data
+        spec = network.Spec.build([d.n_features, *LAYERS, 1], "relu", "sigmoid")
+        figs = {"dataset": Plot("dataset", {"X": d.train_X, "Y": d.train_Y,
+                                            "title": f"Training set: {d.name}"})}
+        for r in self.runs:
+            figs[f"cost_{r.initialization}"] = Plot("costs", {
+                "iterations": r.iterations, "costs": r.costs, "learning_rate": r.learning_rate})
+            figs[f"boundary_{r.initialization}"] = Plot("network_boundary", {
+                "spec": spec, "params": r.params, "X": d.train_X, "Y": d.train_Y, "h": 0.01,
+                "title": f"Model with {r.model_name.split(' with ')[-1]}"})
+        for c in self.cases:
+            figs[c.stem] = Plot("histogram_row", {
+                "counts": [s.counts for s in c.layers], "edges": [s.edges for s in c.layers],
+                "title": f"{c.activation}, weights {c.formula} ({c.label})"})
+        return figs
+
+    def sections(self) -> list[Section]:
+        """The page in the document's order: parts 1-5, the conclusions, part 6."""
+        d = self.data
+        rows = [[r.model_name, f"{r.train_accuracy:.2%}", f"{r.test_accuracy:.2%}", r.problem]
+                for r in self.runs]
+        return [
+            Section("Parameter Initialization", [INTRO], id="intro"),
+            Section("The dataset", [(f"{d.train_X.shape[1]} training and {d.test_X.shape[1]} test "
+                                    f"examples of {d.name}; separate the blue dots from the red.")],
+                    images=[_image("dataset")], id="dataset"),
+            Section("1 - Neural Network model", [MODEL], id="model"),
+            *(_run_section(n, r) for n, r in enumerate(self.runs, start=2)),
+            Section("5 - Conclusions", ["Measured on this run (train / test)."],
+                    tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows)],
+                    id="conclusions"),
+            self._part6(),
+        ]
+
+    def _part6(self) -> Section:
+        subs = []
+        for act in dict.fromkeys(c.activation for c in self.cases):
+            cases = [c for c in self.cases if c.activation == act]
+            rows = [[c.label, s.layer, s.mean, s.std, s.limit_share] for c in cases for s in c.layers]
+            table = Table(["weights", "layer", "mean", "std", "share within 0.01 of limits"], rows,
+                          caption=f"Per-layer statistics, {act}")
+            subs.append(Section(f"Activation: {act}", images=[_image(c.stem) for c in cases],
+                                tables=[table], id=f"part6-{act}"))
+        return Section(
+            "6 - The distribution of activation values",
+            [(f"{self.samples} Gaussian inputs pass through {self.depth} bias-free layers of "
+              f"{self.width} units (seed {self.seed}); each figure shows the per-layer histogram "
+              f"(30 bins). {PART6}")],
+            id="part6", subsections=subs,
+        )
+
+
+def _image(stem: str) -> Image:
+    return Image(stem, caption=f"{stem}.png", id=f"fig-{stem}")
+
+
+def _run_section(n: int, run: TrainingRun) -> Section:
+    costs = Table(["iteration", "cost"], list(zip(run.iterations, run.costs, strict=True)),
+                  caption="Cost every 1000 iterations", fmt="{!r}")
+    acc = Table(["set", "accuracy"], [["train", run.train_accuracy], ["test", run.test_accuracy]],
+                caption="Accuracy", fmt="{!r}")
+    return Section(
+        f"{n} - {RUN_TITLES.get(run.initialization, run.initialization)}",
+        [(f"Initialization {run.scheme!r}, learning rate {run.learning_rate}, "
+          f"{run.num_iterations} iterations ({run.engine} engine, {run.seconds:.2f} s)."),
+         OBSERVATIONS.get(run.initialization, "")],
+        tables=[costs, acc], images=[_image(f"cost_{run.initialization}"),
+                                     _image(f"boundary_{run.initialization}")],
+        id=f"init-{run.initialization}",
+    )
 
 
 def run_training(

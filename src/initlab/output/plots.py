@@ -1,4 +1,4 @@
-"""Matplotlib figures for the tutorial experiments.
+"""Matplotlib figures for the tutorial experiments, and the one decision-boundary drawing.
 
 Every function takes ``ax=None`` and returns the Axes it drew on; with ``ax=None`` it builds a
 fresh :class:`matplotlib.figure.Figure` (no pyplot, so no global figure registry). Nothing here
@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from initlab import network
+
 Array = NDArray[np.float64]
 STYLE = "seaborn-v0_8-whitegrid"  # the tutorial's sns.set_style("whitegrid") look, no seaborn
 
@@ -21,7 +23,7 @@ def new_axes(figsize: tuple[float, float] = (6, 4)) -> Any:
     """A single Axes on a new pyplot-free Figure."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize).add_subplot(1, 1, 1)
+    return Figure(figsize=figsize, layout="constrained").add_subplot(1, 1, 1)
 
 
 def _style() -> Any:
@@ -30,113 +32,81 @@ def _style() -> Any:
     return matplotlib.style.context(STYLE)
 
 
-def _title(ax: Any, text: str, own: bool) -> None:
-    """Set the title; on a figure made here (``own``) at its default place, fixed: placing it
-    automatically measures every tick label first, and nothing sits above these axes."""
-    if own:
-        ax.set_title(text, y=1.0)
-    elif text:
-        ax.set_title(text)
-
-
 def plot_dataset(X: Array, Y: Array, ax: Any = None, title: str = "") -> Any:
     """Scatter of 2-D examples ``X`` (2, m) coloured by label ``Y`` (1, m), as the tutorial does."""
     with _style():
-        own = ax is None
-        ax = new_axes() if own else ax
+        ax = new_axes() if ax is None else ax
         ax.scatter(X[0, :], X[1, :], c=np.ravel(Y), s=10, cmap="coolwarm", alpha=0.5)
-        ax.set_xlabel("x1")
-        ax.set_ylabel("x2")
-        _title(ax, title, own)
+        ax.set(xlabel="x1", ylabel="x2", title=title)
     return ax
 
 
 def plot_costs(
-    iterations: Sequence[int], costs: Sequence[float], learning_rate: float, ax: Any = None
+    iterations: Sequence[int], costs: Sequence[float], learning_rate: float | None = None,
+    ax: Any = None, title: str | None = None,
 ) -> Any:
-    """The tutorial's cost curve: one point per recorded step, x in thousands of iterations."""
+    """The tutorial's cost curve: one point per recorded step, x in thousands of iterations.
+
+    The title defaults to ``Learning rate = <learning_rate>`` as in the document.
+    """
     with _style():
-        own = ax is None
-        ax = new_axes() if own else ax
+        ax = new_axes() if ax is None else ax
         ax.plot(np.asarray(iterations) / 1000.0, costs, marker="o", ms=3)
-        ax.set_ylabel("cost")
-        ax.set_xlabel("iterations (thousands)")
-        _title(ax, f"Learning rate = {learning_rate}", own)
-    return ax
-
-
-def update_costs(
-    ax: Any, iterations: Sequence[int], costs: Sequence[float], learning_rate: float
-) -> Any:
-    """Redraw an Axes made by :func:`plot_costs` with another curve (see :data:`UPDATERS`)."""
-    ax.lines[0].set_data(np.asarray(iterations) / 1000.0, costs)
-    ax.relim()
-    ax.autoscale_view()
-    _title(ax, f"Learning rate = {learning_rate}", True)
+        if title is None:
+            title = "" if learning_rate is None else f"Learning rate = {learning_rate}"
+        ax.set(ylabel="cost", xlabel="iterations (thousands)", title=title)
     return ax
 
 
 def decision_grid(
-    predict: Callable[[Array], Array], X: Array, h: float = 0.01
+    predict: Callable[[Array], Array], X: Array, h: float | None = None, resolution: int = 300
 ) -> tuple[Array, Array, Array]:
-    """The tutorial's grid: ``predict`` on every point of a mesh of step ``h`` around ``X``.
+    """``predict`` on every point of a mesh around ``X`` (2, m), one unit of margin each side.
 
-    Returns ``xx, yy`` (the mesh) and ``Z`` (the predicted labels, same shape).
+    The mesh step is ``h`` (the document's 0.01) or, when ``None``, the one that gives
+    ``resolution`` points along the longer side. ``predict`` receives the points as rows,
+    ``(n_points, 2)``, as the document's lambda does. Returns ``xx, yy`` (the mesh) and ``Z``
+    (the predicted labels, same shape).
     """
-    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
-    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
-    xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
+    lo, hi = X.min(axis=1) - 1, X.max(axis=1) + 1
+    step = h if h is not None else float(np.max(hi - lo)) / resolution
+    xx, yy = np.meshgrid(np.arange(lo[0], hi[0], step), np.arange(lo[1], hi[1], step))
     Z = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]), dtype=np.float64).reshape(xx.shape)
     return xx, yy, Z
 
 
-def plot_decision_regions(
-    xx: Array, yy: Array, Z: Array, X: Array, y: Array, ax: Any = None, title: str = ""
+def decision_boundary(
+    predict: Callable[[Array], Array], X: Array, Y: Array, ax: Any = None, h: float | None = None,
+    title: str = "", resolution: int = 300,
 ) -> Any:
-    """Filled regions of precomputed labels ``Z`` on the mesh ``xx, yy``, examples on top."""
-    with _style():
-        own = ax is None
-        ax = new_axes() if own else ax
-        _draw_regions(ax, xx, yy, Z, X, y)
-        ax.set_ylabel("x2")
-        ax.set_xlabel("x1")
-        _title(ax, title, own)
-    return ax
-
-
-def _draw_regions(ax: Any, xx: Array, yy: Array, Z: Array, X: Array, y: Array) -> None:
-    ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3)
-    ax.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap="coolwarm", s=10, alpha=0.5)
-
-
-def update_decision_regions(
-    ax: Any, xx: Array, yy: Array, Z: Array, X: Array, y: Array, title: str = ""
-) -> Any:
-    """Redraw an Axes made by :func:`plot_decision_regions` with other regions and examples."""
-    for artist in list(ax.collections):
-        artist.remove()
-    ax.ignore_existing_data_limits = True  # limits from the new data alone, as on fresh axes
-    with _style():
-        _draw_regions(ax, xx, yy, Z, X, y)
-    _title(ax, title, True)
-    return ax
-
-
-def plot_decision_boundary(
-    predict: Callable[[Array], Array], X: Array, y: Array, ax: Any = None, h: float = 0.01,
-    title: str = "",
-) -> Any:
-    """Filled decision regions of ``predict`` over a grid around ``X``, with the examples on top.
+    """Filled decision regions of ``predict`` over a grid around ``X``, the examples on top.
 
     Parameters
     ----------
     predict : callable
-        Maps an ``(n_points, 2)`` array (one point per row, as the tutorial's lambda receives
-        it) to labels.
+        Maps an ``(n_points, 2)`` array (one point per row) to class labels ``0 .. k-1``.
     X : ndarray of shape (2, m)
-    y : ndarray of shape (1, m)
+    Y : ndarray of shape (1, m) (labels) or (k, m) (one-hot)
+    h, resolution : see :func:`decision_grid`.
     """
-    return plot_decision_regions(*decision_grid(predict, X, h), X, y, ax=ax, title=title)
+    Y = np.asarray(Y)
+    labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else np.ravel(Y)
+    top = max(1, Y.shape[0] - 1)  # highest class index: 1 for two classes
+    with _style():
+        ax = new_axes() if ax is None else ax
+        xx, yy, Z = decision_grid(predict, X, h, resolution)
+        with np.errstate(over="ignore"):
+            ax.contourf(xx, yy, Z, cmap="coolwarm", alpha=0.3, levels=np.arange(top + 2) - 0.5)
+        ax.scatter(X[0, :], X[1, :], c=labels, cmap="coolwarm", s=10, alpha=0.5, vmin=0, vmax=top)
+        ax.set(xlabel="x1", ylabel="x2", title=title)
+    return ax
+
+
+def network_boundary(spec: Any, params: Any, X: Array, Y: Array, ax: Any = None,
+                     title: str = "", h: float | None = None) -> Any:
+    """:func:`decision_boundary` of a trained :mod:`initlab.network` model."""
+    return decision_boundary(lambda pts: network.predict(spec, dict(params), pts.T), X, Y, ax=ax,
+                             h=h, title=title)
 
 
 def plot_layer_histograms(
@@ -169,53 +139,14 @@ def plot_histogram_row(
     from matplotlib.figure import Figure
 
     with _style():
-        own = axes is None
         if axes is None:
-            # fixed margins, not constrained layout: half the drawing time for the same look
-            fig = Figure(figsize=(2.4 * len(counts), 2.8))
-            fig.subplots_adjust(left=0.05, right=0.99, bottom=0.1, top=0.8, wspace=0.12)
+            fig = Figure(figsize=(2.4 * len(counts), 2.8), layout="constrained")
             axes = fig.subplots(1, len(counts), squeeze=False)[0]
         for i, (ax, c, e) in enumerate(zip(axes, counts, edges, strict=True)):
-            # one StepPatch per layer (not 30 bar patches): same picture, far cheaper to draw
             ax.stairs(c, e, fill=True)
-            _histogram_limits(ax, c, e)
-            _title(ax, f"{i + 1}-layer", own)
-            if own:  # no axis labels here: skip measuring tick labels to place empty ones
-                ax.xaxis.set_label_coords(0.5, 0.0)
-                ax.yaxis.set_label_coords(0.0, 0.5)
+            ax.set_title(f"{i + 1}-layer")
             if i != 0:
                 ax.set_yticks([], [])
         if title:
             axes[0].figure.suptitle(title)
     return axes
-
-
-def update_histogram_row(
-    axes: Sequence[Any], counts: Sequence[Array], edges: Sequence[Array], title: str = ""
-) -> Sequence[Any]:
-    """Redraw a row made by :func:`plot_histogram_row` with new data, rescaling each axes."""
-    for ax, c, e in zip(axes, counts, edges, strict=True):
-        ax.patches[0].set_data(c, e)
-        _histogram_limits(ax, c, e)
-    axes[0].figure.suptitle(title)
-    return axes
-
-
-def _histogram_limits(ax: Any, counts: Array, edges: Array) -> None:
-    """Autoscale's limits for a filled histogram (5% margins, bars standing on 0), set directly:
-    asking matplotlib to find them walks every path segment, ~10% of drawing a row."""
-    lo, hi = float(edges[0]), float(edges[-1])
-    pad = 0.05 * (hi - lo) if hi > lo else 0.5
-    top = float(np.max(counts)) if len(counts) else 0.0
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(0.0, 1.05 * top if top > 0 else 1.0)
-
-
-#: Plot functions whose Axes can be redrawn with new data (same keyword arguments, the
-#: Axes first). Building axes costs as much as drawing them, so a series of figures of one
-#: kind is drawn fastest by one figure updated in place.
-UPDATERS: dict[str, Callable[..., Any]] = {
-    "plot_histogram_row": update_histogram_row,
-    "plot_costs": update_costs,
-    "plot_decision_regions": update_decision_regions,
-}

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from initlab.output.plots import network_boundary
+
 Array = NDArray[np.float64]
 #: Colours of the failure map, in the order of ``sweep_run.STATUSES``.
 STATUS_COLOURS = {"trained": "#2e7d32", "chance": "#f9a825", "diverged": "#c62828"}
@@ -72,29 +74,38 @@ def plot_intervals(summaries: Mapping[str, Any], metric: str, ax: Any = None) ->
     return ax
 
 
-def plot_decision_boundary(spec: Any, params: Mapping[str, Array], X: Array, Y: Array,
-                           ax: Any = None, title: str = "", resolution: int = 200) -> Any:
-    """Predicted class over the plane of a two-feature dataset, with the points on top."""
-    from initlab import network
+def intervals_figure(summaries: Mapping[str, Mapping[str, Any]], metrics: Sequence[str]) -> Any:
+    """One forest plot per metric side by side; ``summaries[init][metric]`` is a Summary."""
+    from matplotlib.figure import Figure
 
-    ax = _axes(ax, (4.0, 3.5))
-    pad = 0.5
-    xs = np.linspace(X[0].min() - pad, X[0].max() + pad, resolution)
-    ys = np.linspace(X[1].min() - pad, X[1].max() + pad, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = np.vstack([gx.ravel(), gy.ravel()])
-    with np.errstate(over="ignore"):
-        z = network.predict(spec, dict(params), grid).reshape(gx.shape)
-    top = max(1, Y.shape[0] - 1)  # highest class index: 1 for a sigmoid head
-    ax.contourf(gx, gy, z, alpha=0.35, cmap="coolwarm", levels=np.arange(top + 2) - 0.5,
-                vmin=0, vmax=top)
-    labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
-    ax.scatter(X[0], X[1], c=labels, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3,
-               vmin=0, vmax=top)
-    ax.set_title(title, fontsize="medium")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
+    fig = Figure(figsize=(11, 0.8 + 0.35 * len(summaries)), layout="constrained")
+    for ax, m in zip(np.atleast_1d(fig.subplots(1, len(metrics))), metrics, strict=True):
+        plot_intervals({i: s[m] for i, s in summaries.items()}, m, ax=ax)
+    return fig
+
+
+def boundaries_figure(panels: Sequence[tuple[str, Any, Mapping[str, Array]]], X: Array,
+                      Y: Array) -> Any:
+    """Decision boundaries side by side; ``panels`` are ``(title, spec, params)``."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3.2 * len(panels), 3.2), layout="constrained")
+    for ax, (title, spec, params) in zip(np.atleast_1d(fig.subplots(1, len(panels))), panels,
+                                         strict=True):
+        network_boundary(spec, params, X, Y, ax=ax, title=title)
+        ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
+    return fig
+
+
+def against_figure(panels: Mapping[tuple[str, str], Mapping[str, Sequence[Any]]]) -> Any:
+    """A 2 x 2 grid of :func:`plot_against`; ``panels[(axis, metric)]`` are its points."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 7.5), layout="constrained")
+    for ax, ((axis, metric), points) in zip(fig.subplots(2, 2).ravel(), panels.items(),
+                                            strict=True):
+        plot_against(points, axis, metric, ax=ax)
+    return fig
 
 
 def plot_against(points: Mapping[str, Sequence[tuple[float, float, float, float]]], x: str,

@@ -1,7 +1,8 @@
 """Reports of a sweep store: summary tables, metrics against depth and width, failure map, CSV.
 
-:class:`SweepReport` reads a store once and renders a self-contained HTML page
-(:meth:`SweepReport.write`), a Jupyter view (``_repr_html_``) or a CSV file of every run.
+:class:`SweepReport` reads a store once; it is a :class:`~initlab.core.report.Report` (tables,
+figures, JSON) that :func:`initlab.output.bundle.write_bundle` writes as a page, and it writes a
+CSV file of every run.
 """
 
 from __future__ import annotations
@@ -9,18 +10,20 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from initlab import __version__
 from initlab.core.errors import InitlabError
+from initlab.core.files import atomic_write_text
+from initlab.core.report import Image, Plot, Report, Section, Table
 from initlab.core.stats import summarize
-from initlab.output.html import Image, Section, Table, figure_png, render_html, write_html
 from initlab.sweep.run import STATUSES
-from initlab.sweep.store import CONFIG_ONLY, RUN_COLUMNS
+from initlab.sweep.store import CONFIG_ONLY, RUN_COLUMNS, SCHEMA_VERSION, open_store
 
 METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
 #: The store's run columns (config JSON aside), then the config keys kept only in that JSON.
@@ -32,19 +35,19 @@ MAX_HTML_ROWS = 500
 
 
 @dataclass
-class SweepReport:
-    """The runs of a store, ready to summarize."""
+class SweepReport(Report):
+    """The runs of a store, ready to summarize; :func:`initlab.output.bundle.write_bundle` writes
+    its page."""
 
     store: str
     runs: list[dict[str, Any]]
     sweeps: dict[str, dict[str, Any]] = field(default_factory=dict)
     level: float = 0.95
+    title = "initlab sweep report"
 
     @classmethod
     def from_store(cls, path: str | Path, level: float = 0.95) -> SweepReport:
         """Read every run of the store at ``path`` (read-only; a sweep may be writing it)."""
-        from initlab.sweep.store import open_store
-
         with open_store(path, readonly=True) as st:
             return cls(str(path), st.runs(), st.sweeps(), level)
 
@@ -94,35 +97,33 @@ class SweepReport:
         """One row per run (the CSV columns)."""
         return [[_flat(r).get(c, "") for c in CSV_COLUMNS] for r in self.runs]
 
-    # -- output -----------------------------------------------------------------------------
-    def figures(self) -> dict[str, tuple[str, Any]]:
-        """``{file stem: (caption, matplotlib Figure)}`` of the report's figures."""
-        from matplotlib.figure import Figure
-
-        from initlab.output import plots_compare as pc
-
-        figs: dict[str, tuple[str, Any]] = {}
-        fig = Figure(figsize=(11, 7.5), layout="constrained")
-        axes = fig.subplots(2, 2)
-        for i, axis in enumerate(("depth", "width")):
-            for j, metric in enumerate(("test_accuracy", "final_cost")):
-                pc.plot_against(self.points(metric, axis), axis, metric, ax=axes[i, j])
-        pct = round(100 * self.level)
-        caption = (f"Test accuracy and final cost against depth and width per initialization: "
-                   f"mean over runs with its {pct}% bootstrap CI")
-        figs["depth_width"] = (caption, fig)
-        fmap = pc.plot_failure_map(self.failure_cells())
-        caption = ("Failure map: majority status per (init / activation, depth); colour "
-                   "strength is its share")
-        figs["failure_map"] = (caption, fmap.figure)
-        return figs
-
-    def sections(self, figures: dict[str, tuple[str, Any]] | None = None) -> list[Section]:
-        """The report as :class:`~initlab.output.html.Section` objects."""
+    # -- report -----------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """``{"store", "runs", "level", "summary": [{init, runs, <status>..., test_accuracy,
+        final_cost}], "sweeps"}`` (CI cells as the page shows them; every run: ``initlab export``)."""
         self._require_runs()
-        figs = self.figures() if figures is None else figures
-        images = {k: Image(cap, png=figure_png(f), id=f"fig-{k}") for k, (cap, f) in figs.items()}
+        keys = ["init", "runs", *STATUSES, "test_accuracy", "final_cost"]
+        return {"store": self.store, "runs": len(self.runs), "level": self.level,
+                "summary": [dict(zip(keys, row, strict=True)) for row in self.summary_rows()],
+                "sweeps": self.sweeps}
+
+    def figures(self) -> dict[str, Plot]:
+        """Metrics against depth and width, and the failure map."""
+        panels = {(axis, metric): self.points(metric, axis)
+                  for axis in ("depth", "width") for metric in ("test_accuracy", "final_cost")}
+        return {"depth_width": Plot("against", {"panels": panels}),
+                "failure_map": Plot("failure_map", {"cells": self.failure_cells()})}
+
+    def sections(self) -> list[Section]:
+        """The report as :class:`~initlab.core.report.Section` objects."""
+        self._require_runs()
         pct = round(100 * self.level)
+        depth_width = Image("depth_width", (
+            f"Test accuracy and final cost against depth and width per initialization: mean "
+            f"over runs with its {pct}% bootstrap CI"), id="fig-depth_width")
+        failure_map = Image("failure_map", ("Failure map: majority status per (init / activation, "
+                                            "depth); colour strength is its share"),
+                            id="fig-failure_map")
         summary = Table(["init", "runs", *STATUSES, f"test accuracy ({pct}% CI)",
                          f"final cost ({pct}% CI)"], self.summary_rows(), "Per initialization")
         rows = self.run_rows()
@@ -131,51 +132,24 @@ class SweepReport:
         specs = "\n\n".join(f"{n}: {s}" for n, s in self.sweeps.items())
         return [
             Section("Summary", [f"{len(self.runs)} runs in {self.store}."], [summary], id="summary"),
-            Section("Against depth and width", images=[images["depth_width"]], id="depth-width"),
-            Section("Failure map", [FAILURE_RULE], images=[images["failure_map"]],
-                    id="failure-map"),
+            Section("Against depth and width", images=[depth_width], id="depth-width"),
+            Section("Failure map", [FAILURE_RULE], images=[failure_map], id="failure-map"),
             Section("Runs", [note], [Table(CSV_COLUMNS, rows[:MAX_HTML_ROWS])], id="runs"),
             Section("Sweep specs", code=specs, id="specs"),
         ]
 
-    def _meta(self) -> dict[str, Any]:
-        from initlab import __version__
-        from initlab.sweep.store import SCHEMA_VERSION
-
+    def meta(self) -> dict[str, Any]:
+        """Store, run count and versions under the title."""
         return {"store": self.store, "runs": len(self.runs), "store schema": SCHEMA_VERSION,
                 "initlab": __version__, "numpy": np.__version__}
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write ``index.html`` and the figures as PNG files into ``out_dir``; returns the page."""
-        from initlab.core.files import atomic_write_bytes, ensure_dir
-
-        self._require_runs()
-        out = ensure_dir(out_dir)
-        figs = self.figures()
-        for stem, (_, fig) in figs.items():
-            atomic_write_bytes(out / f"{stem}.png", figure_png(fig))
-        return write_html(out / "index.html", "initlab sweep report", self.sections(figs),
-                          self._meta())
-
-    def _repr_html_(self) -> str:
-        return notebook_html("initlab sweep report", self.sections())
-
     def to_csv(self, path: str | Path) -> Path:
         """Write every run as one CSV row (atomically); returns the path."""
-        from initlab.core.files import atomic_write_text
-
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         w.writerows([["" if v is None else v for v in row] for row in self.run_rows()])
         return atomic_write_text(path, buf.getvalue())
-
-
-def notebook_html(title: str, sections: Sequence[Section]) -> str:
-    """The rendered page's body alone, for ``_repr_html_``: the page's own ``<head>`` and CSS
-    would restyle the whole notebook."""
-    page = render_html(title, sections)
-    return page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
 
 
 def _flat(r: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
+from initlab.core.report import Report, Section, Table
 from initlab.sweep.run import RunConfig, chunks, train_chunk
 from initlab.sweep.spec import SweepSpec
 
@@ -30,7 +31,7 @@ Results = list[dict[str, Any]]
 
 
 @dataclass
-class SweepOutcome:
+class SweepOutcome(Report):
     """What one ``run_sweep`` call did."""
 
     name: str
@@ -46,17 +47,14 @@ class SweepOutcome:
         """Throughput of the runs computed by this call."""
         return self.computed / self.seconds if self.seconds > 0 else 0.0
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {**vars(self), "runs_per_second": self.runs_per_second}
 
-    def _repr_html_(self) -> str:
-        from initlab.output.html import Section, Table
-        from initlab.output.sweep_report import notebook_html
-
-        rows = [[k, v] for k, v in self.as_dict().items()]
-        return notebook_html(f"sweep {self.name}",
-                             [Section("Sweep", tables=[Table(["", ""], rows)])])
+    def sections(self) -> list[Section]:
+        """One table of the fields (the notebook view)."""
+        rows = [[k, v] for k, v in self.to_json().items()]
+        return [Section(f"Sweep {self.name}", tables=[Table(["", ""], rows)], id="sweep")]
 
 
 def _task(chunk: Chunk, engine: str, threads: int | None = None) -> tuple[Chunk, Results]:
