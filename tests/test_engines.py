@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from initlab import datasets, engines, network, train
+from initlab import activations, datasets, engines, losses, network, optim, train
 from initlab.activations import Activation
 from initlab.core.errors import InitlabError
+from initlab.engines import compiled, loops
 from initlab.engines.base import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,11 +88,16 @@ def test_he_costs_match_reference(he_runs, engine):
     assert _rel(h.costs, TUTORIAL_HE_COSTS) < 1e-9
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("init", sorted(TUTORIAL_ACCURACY))
+@pytest.mark.parametrize(("engine", "init"), [
+    *(("numpy", init) for init in sorted(TUTORIAL_ACCURACY)),
+    # the compiled engines differ from numpy in the last bits: only runs that do not amplify
+    # them (not zeros' knife edge, not the chaotic x10 random run) must land on the same facts
+    ("numba", "he_normal"), ("batched", "he_normal"),
+])
 def test_tutorial_accuracies(moons, tutorial_spec, engine, init):
     h = train.train(tutorial_spec, _tutorial_params(tutorial_spec, init), moons.train_X,
                     moons.train_Y, engine=engine)
+    assert h.engine == ("numba" if engine == "batched" else engine)  # one model: numba's loop
     got = (network.accuracy(tutorial_spec, h.params, moons.train_X, moons.train_Y),
            network.accuracy(tutorial_spec, h.params, moons.test_X, moons.test_Y))
     assert got == TUTORIAL_ACCURACY[init]
@@ -192,16 +198,55 @@ def test_batched_divergence_names_model_and_step(tutorial_spec):
         engines.train_many(spec, plist, X, Y * 1e3, cfg, "batched")
 
 
-def test_auto_choice(tutorial_spec):
+def test_auto_choice_is_a_function_of_network_settings_and_count(tutorial_spec):
+    long_, short = TrainConfig(num_iterations=15000), TrainConfig(num_iterations=100)
     assert engines.choose(tutorial_spec) == "numba"
-    assert engines.choose(tutorial_spec, many=True) == "batched"
+    assert engines.choose(tutorial_spec, long_) == "numba"
+    assert engines.choose(tutorial_spec, short) == "numpy"  # over before the kernels load
+    assert engines.choose(tutorial_spec, short, many=True) == "batched"
     wide = network.Spec.build([784, 512, 512, 10], "relu", "softmax")
     assert engines.choose(wide) == "numpy"
+    assert engines.choose(wide, many=True) == "numpy"
     custom = Activation("cube", lambda z: z**3, lambda z, a: 3 * z**2)
     spec = network.Spec.build([2, 4, 1], custom, "sigmoid")
     assert engines.choose(spec) == "numpy"
     with pytest.raises(InitlabError, match="custom"):
         engines.get("numba", spec)
+
+
+def test_auto_records_the_engine_it_picked(moons, tutorial_spec):
+    p = _tutorial_params(tutorial_spec, "he_normal")
+    for steps, engine in [(100, "numpy"), (6000, "numba")]:
+        h = train.train(tutorial_spec, p, moons.train_X, moons.train_Y, num_iterations=steps)
+        assert h.engine == engine
+
+
+@pytest.mark.parametrize("name", activations.names())
+def test_every_registered_activation_has_a_compiled_branch(name):
+    act = activations.get(name)
+    assert act.code in loops.ACTIVATION_CODES
+    assert engines.compiled_supports(network.Spec.build([2, 3, 1], act, "sigmoid"))
+
+
+def test_every_registered_head_and_optimizer_has_a_compiled_branch():
+    for name in losses.HEADS:
+        assert losses.get(name).code in loops.HEAD_CODES, name
+    for name in optim.names():
+        assert optim.get(name, 0.1).code in loops.OPTIMIZER_CODES, name
+    # one branch per definition: no two registered entries share a code
+    assert len({activations.get(n).code for n in activations.names()}) == len(activations.names())
+    assert len(loops.HEAD_CODES) == len(losses.HEADS)
+
+
+def test_an_unknown_code_raises_instead_of_falling_through():
+    bogus = Activation("bogus", np.tanh, lambda z, a: 1 - a * a, code=max(loops.ACTIVATION_CODES) + 1)
+    spec = network.Spec.build([2, 3, 1], bogus, "sigmoid")
+    assert engines.choose(spec) == "numpy"
+    with pytest.raises(InitlabError, match="bogus"):
+        compiled.Encoded.of(spec, TrainConfig())
+    Z = np.ones((2, 3))
+    with pytest.raises(ValueError, match="unknown activation code"):
+        loops._apply_act(bogus.code, 0.0, Z, np.empty_like(Z))
 
 
 def test_unknown_engine_lists_valid_names():
@@ -210,46 +255,85 @@ def test_unknown_engine_lists_valid_names():
     assert set(engines.names()) == {"auto", "batched", "numba", "numpy"}
 
 
-def test_compiled_code_is_cached_across_processes(tmp_path):
-    """A second process loads the compiled kernel from numba's cache instead of compiling."""
-    code = (
-        "import numpy as np\n"
-        "from initlab import network, train\n"
-        "from initlab.engines import kernels\n"
-        "spec = network.Spec.build([2, 3, 1], 'relu', 'sigmoid')\n"
-        "p = network.init_params(spec, 'he_normal', rng=0)\n"
-        "X = np.ones((2, 4)); Y = np.ones((1, 4))\n"
-        "train.train(spec, p, X, Y, num_iterations=2, engine='numba')\n"
-        "print(sum(kernels.run_steps.stats.cache_hits.values()),"
-        " sum(kernels.run_steps.stats.cache_misses.values()))\n"
-    )
-    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
-    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                           check=True).stdout.split() for _ in range(2)]
-    assert runs[0] == ["0", "1"]  # compiled in the first process
-    assert runs[1] == ["1", "0"]  # loaded from the cache in the second
+_RUN_NUMBA = (
+    "import json, numpy as np\n"
+    "from initlab import datasets, network, train\n"
+    "spec = network.Spec.build([2, 10, 5, 1], 'relu', 'sigmoid')\n"
+    "ds = datasets.load('moons')\n"
+    "p = network.init_params(spec, 'he_normal', rng=np.random.RandomState(3))\n"
+    "h = train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=2000, engine='numba')\n"
+    "print(json.dumps([h.engine, [c.hex() for c in h.costs],"
+    " [float(x).hex() for x in h.params['W3'].ravel()]]))\n"
+)
 
 
-def test_auto_waits_for_a_warm_cache_before_compiling_a_short_run(tutorial_spec, monkeypatch):
-    from initlab.engines.base import TrainConfig
-
-    short, long_ = TrainConfig(num_iterations=15000), TrainConfig(num_iterations=400_000)
-    monkeypatch.setattr(engines, "compiled_cache_warm", lambda: False)
-    assert engines.choose(tutorial_spec, short) == "numpy"
-    assert engines.choose(tutorial_spec, long_) == "numba"
-    assert engines.choose(tutorial_spec, short, many=True) == "batched"
-    monkeypatch.setattr(engines, "compiled_cache_warm", lambda: True)
-    assert engines.choose(tutorial_spec, short) == "numba"
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
-def test_cache_warmth_is_read_from_numbas_index_files(tmp_path, monkeypatch):
-    from pathlib import Path
+@pytest.mark.slow
+def test_compiled_engine_runs_from_a_read_only_copy_without_home(tmp_path, moons, tutorial_spec):
+    """A read-only package and no HOME (a container): the kernels compile into the cache folder
+    named by INITLAB_CACHE_DIR, the package folder is never written, results keep their bits."""
+    import os
+    import shutil
+    import stat
 
-    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
-    index = tmp_path / "cache" / "x" / "kernels.run_steps-444.py311.nbi"
-    in_tree = any((Path(engines.__file__).parent / "__pycache__").glob("kernels.run_steps-*.nbi"))
-    assert engines.compiled_cache_warm() == in_tree
-    index.parent.mkdir(parents=True)
-    index.write_bytes(b"")
-    assert engines.compiled_cache_warm()
+    pkg = tmp_path / "site"
+    shutil.copytree(ROOT / "src" / "initlab", pkg / "initlab",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for p in [pkg, *pkg.rglob("*")]:
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    before = _files(pkg)
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR")}
+    env.update(PYTHONPATH=str(pkg), PYTHONDONTWRITEBYTECODE="1", INITLAB_CACHE_DIR=str(tmp_path / "cache"))
+    outs = [subprocess.run([sys.executable, "-c", _RUN_NUMBA], env=env, capture_output=True,
+                           text=True, check=True, cwd=tmp_path).stdout for _ in range(2)]
+    try:
+        assert _files(pkg) == before
+        assert outs[0] == outs[1]
+        assert any((tmp_path / "cache" / "numba").rglob("*"))  # compiled code went here
+        p = _tutorial_params(tutorial_spec, "he_normal")
+        h = train.train(tutorial_spec, p, moons.train_X, moons.train_Y, num_iterations=2000,
+                        engine="numba")
+        import json
+
+        assert json.loads(outs[0]) == [h.engine, [c.hex() for c in h.costs],
+                                       [float(x).hex() for x in h.params["W3"].ravel()]]
+    finally:
+        for p in [pkg, *pkg.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+def test_cache_folder_order(tmp_path, monkeypatch):
+    from initlab.engines import cache
+
+    monkeypatch.setenv("INITLAB_CACHE_DIR", str(tmp_path / "override"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.cache_dir() == tmp_path / "override"
+    assert cache.numba_dir().parent == tmp_path / "override" / "numba"
+    monkeypatch.delenv("INITLAB_CACHE_DIR")
+    assert cache.cache_dir() == tmp_path / "xdg" / "initlab"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "initlab"
+    # no home folder at all (HOME unset and no password-database entry): a per-user temp folder
+    monkeypatch.delenv("HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    assert cache.cache_dir().parent == tmp_path / "tmp"
+    assert cache.cache_dir().name.startswith("initlab-")
+
+
+def test_an_unwritable_override_is_an_error(tmp_path, monkeypatch):
+    from initlab.engines import cache
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("INITLAB_CACHE_DIR", str(blocker / "cache"))  # under a file: never a folder
+    with pytest.raises(InitlabError, match="INITLAB_CACHE_DIR"):
+        cache.cache_dir()

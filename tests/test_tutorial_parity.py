@@ -13,15 +13,8 @@ import numpy as np
 import pytest
 
 from initlab import tutorial as T
+from tutorial_facts import DOC_ACCURACY, HE_COSTS
 
-# Printed by the document for model(..., initialization="he").
-HE_COSTS = [
-    0.7342482321384683, 0.2956649797057583, 0.25184038318406815, 0.22284974489831486,
-    0.197785000749911, 0.17049197570926786, 0.13351846788644978, 0.09373065428140327,
-    0.06003854894423607, 0.0367254088164847, 0.023649094476709844, 0.016344535872923487,
-    0.011999996046588598, 0.009296262994410533, 0.00755073011114619,
-]
-DOC_ACCURACY = {"zeros": (0.5, 0.5), "random": (0.8866666666666667, 0.87), "he": (1.0, 1.0)}
 
 
 def _global_state():
@@ -85,6 +78,28 @@ def test_accuracies_match_the_document(trained, init, capsys):
     assert out == [f"Accuracy: {DOC_ACCURACY[init][0]}", f"Accuracy: {DOC_ACCURACY[init][1]}"]
     assert p_train.shape == (1, 300) and p_test.shape == (1, 100)
     assert set(np.unique(p_train)) <= {0, 1}
+
+
+@pytest.mark.parametrize("init", ["zeros", "random", "he"])
+def test_model_equals_the_documents_code_bit_for_bit(trained, reference, init, capsys):
+    """Whatever is compiled or cached: the same arithmetic as the document's own loop, run here.
+
+    The x10 random run is chaotic (the document's printed costs come from its machine's BLAS and
+    are not reproducible elsewhere), so only the same operations in the same order agree.
+    """
+    import warnings
+
+    (train_X, train_Y, _, _), params = trained
+    state = np.random.get_state()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the document's own log(0) and overflow warnings
+            ref, _ = reference.model(train_X, train_Y, initialization=init, print_cost=False)
+    finally:
+        np.random.set_state(state)
+    assert set(ref) == set(params[init])
+    for k in ref:
+        np.testing.assert_array_equal(params[init][k], ref[k], err_msg=k)
 
 
 def test_zeros_predicts_all_zeros(trained, capsys):

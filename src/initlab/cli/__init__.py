@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import sys
 from typing import Any
 
@@ -60,34 +59,9 @@ def fail(message: str) -> None:
     click.echo(f"initlab: error: {' '.join(str(message).split())}", err=True)
 
 
-_fast_exit = False
-
-
-def request_fast_exit() -> None:
-    """Let :func:`entry` end the process without interpreter teardown after this command.
-
-    For commands that leave nothing running and have flushed and closed every file they wrote:
-    after the compiled engine has run, numba's teardown alone takes ~0.8 s, most of a short
-    command's overhead.
-    """
-    global _fast_exit
-    _fast_exit = True
-
-
 def entry() -> None:
-    """The ``initlab`` console script: :func:`main`, then a fast exit where a command asked."""
-    try:
-        main()
-    except SystemExit as e:
-        if not _fast_exit:
-            raise
-        code = e.code if isinstance(e.code, int) else 1
-    else:
-        code = 0
-    if _fast_exit:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    """The ``initlab`` console script (and ``python -m initlab.cli``): :func:`main`."""
+    main()
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -4,19 +4,32 @@
 ``train_numpy``; ``train_many`` trains K models of one architecture at once. Engines:
 
 ``numpy``
-    The readable reference (BLAS matrix products; fastest for wide layers).
+    The readable reference: the tutorial's arithmetic, operation for operation, so its results
+    equal the document's code bit for bit. ``initlab tutorial`` and :mod:`initlab.tutorial`
+    always use it.
 ``numba``
-    One model compiled to machine code with numba (cached on disk, so a second process does not
-    recompile); fastest for small networks such as the tutorial's.
+    One model compiled to machine code with numba; fastest for small networks such as the
+    tutorial's. Sums may be re-associated, so results differ from ``numpy`` in the last bits.
 ``batched``
-    K models at once, one compiled model per thread (``train_many``); as a single-model ``fit``
-    it is ``numba``.
+    K models at once, one compiled model per thread (``train_many``); member k equals its own
+    ``numba`` run bit for bit. As a single-model ``fit`` it is ``numba``.
 ``auto``
-    The fastest engine that supports the request.
+    :func:`choose`: a pure function of the network, the settings and whether many models train
+    together; never of files on disk or of what is cached.
 
-The compiled engines run a kernel specialised to the network (:mod:`.specialized`, 1.4-1.6x
-faster on the tutorial network) once it is compiled on this machine, and compile it themselves
-for runs long enough to pay for that (~20 s once per network); :func:`prepare` compiles it now.
+Every :class:`~initlab.engines.base.History` names the engine that ran it.
+
+**What the engines guarantee.** The same engine with the same inputs gives the same bits in any
+process, with any cache state and any number of workers. ``numba``/``batched`` agree with
+``numpy`` to about 1e-14 relative per step; a run that is chaotic (the tutorial's x10 random
+initialization, whose cost swings between saturated outputs) can amplify that difference into
+a visibly different trajectory, so compare such runs only within one engine.
+
+**Caches.** numba's machine code is cached under ``$INITLAB_CACHE_DIR`` (default
+``$XDG_CACHE_HOME/initlab`` or ``~/.cache/initlab``, else a per-user temporary folder; see
+:mod:`initlab.engines.cache`), never in the package folder. The first compiled run on a machine
+compiles the kernels (about 25 s on 2 cores), later processes load them in under a second; the
+choice of engine does not depend on it.
 """
 
 from __future__ import annotations
@@ -36,6 +49,10 @@ ENGINES: dict[str, str] = {
 #: compiled loops. Measured on 2 cores: numba won up to 84k ([64,256,256,10], 0.77x numpy's
 #: time), numpy at the B3 size (50M).
 SMALL_NETWORK_MACS = 100_000
+#: Below this many layer-steps (iterations x layers) a single run is over in NumPy sooner than
+#: the compiled kernels load from the cache (~0.8 s; NumPy takes ~55 us per layer-step on the
+#: tutorial network).
+COMPILED_MIN_LAYER_STEPS = 15_000
 
 
 def names() -> list[str]:
@@ -65,51 +82,36 @@ def compiled_supports(spec: Any) -> bool:
     return supports(spec)
 
 
-#: Below this many layer-steps (iterations x layers) a single run is shorter in NumPy than the
-#: ~25 s the first compilation takes, so ``auto`` waits for a warm cache before compiling.
-COLD_CACHE_LAYER_STEPS = 500_000
-
-
-def compiled_cache_warm() -> bool:
-    """True when numba's on-disk cache holds the compiled training kernel.
-
-    Looks for the cache index of ``kernels.run_steps`` where numba keeps it: beside the module
-    (``__pycache__``), under ``NUMBA_CACHE_DIR``, or in the user's cache folder.
-    """
-    import os
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    places = [here / "__pycache__"]
-    for env in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME"):
-        if os.environ.get(env):
-            places.append(Path(os.environ[env]))
-    places.append(Path.home() / ".cache" / "numba")
-    return any(next(p.rglob("kernels.run_steps-*.nbi"), None) for p in places if p.is_dir())
-
-
 def choose(spec: Any, config: Any = None, many: bool = False) -> str:
-    """The engine ``auto`` picks: compiled for small registered networks, else ``numpy``.
+    """The engine ``auto`` picks, from the network, the settings and ``many`` alone.
 
-    A single short run (``config.num_iterations`` x layers below
-    :data:`COLD_CACHE_LAYER_STEPS`) stays in NumPy until the compiled code is cached, since
-    compiling would take longer than the run.
+    ``numpy`` for networks the compiled engines do not implement and for wide ones
+    (:data:`SMALL_NETWORK_MACS`); else ``batched`` for many models, and for one model ``numba``
+    unless the run is shorter than :data:`COMPILED_MIN_LAYER_STEPS`.
+
+    Parameters
+    ----------
+    spec : Spec
+    config : TrainConfig, optional
+        Only ``num_iterations`` is read; without it a run counts as long.
+    many : bool
+        Whether several models of this network train together (:func:`train_many`).
     """
     if not compiled_supports(spec):
         return "numpy"
     dims = spec.dims
-    macs = sum(dims[i] * dims[i + 1] for i in range(len(dims) - 1))
-    if macs > SMALL_NETWORK_MACS:
+    if sum(dims[i] * dims[i + 1] for i in range(len(dims) - 1)) > SMALL_NETWORK_MACS:
         return "numpy"
     if many:
         return "batched"
     steps = getattr(config, "num_iterations", None)
-    short = steps is not None and steps * (len(dims) - 1) < COLD_CACHE_LAYER_STEPS
-    return "numpy" if short and not compiled_cache_warm() else "numba"
+    if steps is not None and steps * (len(dims) - 1) < COMPILED_MIN_LAYER_STEPS:
+        return "numpy"
+    return "numba"
 
 
 def get(name: str, spec: Any = None, config: Any = None, callbacks: Sequence[Any] = ()) -> Callable[..., Any]:
-    """Return the fit function for ``name``; ``auto`` picks the fastest valid one."""
+    """Return the fit function for ``name``; ``auto`` is :func:`choose`'s pick."""
     if name == "auto":
         return _load(ENGINES[choose(spec, config)])
     target = lookup(ENGINES, name, "engine")
@@ -125,12 +127,8 @@ def get(name: str, spec: Any = None, config: Any = None, callbacks: Sequence[Any
 
 
 def prepare(spec: Any) -> float:
-    """Compile (or load from the on-disk cache) the compiled kernels for ``spec``, including the
-    one specialised to its layer sizes; returns the seconds taken.
-
-    Later runs of this network in any process use the specialised kernel. A network the compiled
-    engines do not support is left alone (0 seconds).
-    """
+    """Compile (or load from the cache) the compiled kernels ``spec`` uses; returns the seconds
+    taken. A network the compiled engines do not support is left alone (0 seconds)."""
     import time
 
     if not compiled_supports(spec):
@@ -147,7 +145,7 @@ def train_many(
 ) -> list[Any]:
     """Train K models of one architecture on the same data; one :class:`History` each.
 
-    Every member equals its own single-model run (same engine family, same ``config``,
+    Every member equals its own single-model run of the same engine family (same ``config``,
     including the same mini-batch order).
     """
     from initlab.engines.base import check_inputs

@@ -4,14 +4,19 @@
 
 The maths is :mod:`initlab.network`'s, written as loops: the parameters of layer ``l`` sit in one
 float64 vector ``theta`` as ``W_l`` (row-major, shape ``(n_l, n_{l-1})``) followed by ``b_l``.
-Activations and heads are integer codes (:data:`ACT_CODES`, :data:`HEAD_CODES`) so one compiled
-function serves every registered network. Loops run over examples in the innermost position
-(contiguous in the ``(n, m)`` layout) so LLVM vectorises them; reductions are allowed to be
-re-associated (``fastmath`` ``reassoc``), which changes results only in the last bits.
+Activations, heads and optimizers are integer codes read from their registries
+(:attr:`initlab.activations.Activation.code`, :attr:`initlab.losses.Head.code`, the optimizer
+classes' ``code``), so one compiled function serves every registered network; the switches below
+are written by hand, one branch per registered definition, and an unknown code raises.
+:data:`ACTIVATION_CODES`, :data:`HEAD_CODES` and :data:`OPTIMIZER_CODES` list what they
+implement (``tests/test_engines.py`` checks them against the registries). Loops run over
+examples in the innermost position (contiguous in the ``(n, m)`` layout) so LLVM vectorises
+them; reductions may be re-associated (``fastmath`` ``reassoc``), which changes results only in
+the last bits.
 
-One module on purpose, though longer than most: numba's on-disk cache checks only the source
-file of the function it compiled, so a callee kept in another file could change without the
-cached drivers noticing.
+Machine code is cached under :func:`initlab.engines.cache.numba_dir`, keyed by this file and
+the registry modules, so one module on purpose: numba's own check covers only the source file
+of the function it compiled.
 """
 
 from __future__ import annotations
@@ -21,32 +26,57 @@ import math
 import numpy as np
 from numba import njit, prange
 
-ACT_CODES = {
-    "identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "elu": 5,
-    "selu": 6, "gelu": 7, "silu": 8, "softplus": 9, "erf": 10,
-}
-HEAD_CODES = {"sigmoid": 0, "softmax": 1, "linear": 2}
-OPT_CODES = {"gd": 0, "momentum": 1, "adam": 2}
+from initlab import activations as _act
+from initlab import losses as _losses
+from initlab import optim as _optim
+from initlab.activations import EXP_CLIP, SELU_ALPHA, SELU_SCALE
+from initlab.engines.cache import numba_location
 
-_FM = {"reassoc", "contract", "nsz"}
-_JIT = {"cache": True, "fastmath": _FM, "nogil": True, "error_model": "numpy"}
-_EXP_CLIP = -709.0
+# Codes of the registered definitions, one per branch of the switches below (numba compiles
+# them in as constants).
+IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, ERF = (
+    _act.get(name).code
+    for name in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
+                 "silu", "softplus", "erf")
+)
+HEAD_SIGMOID, HEAD_SOFTMAX, HEAD_LINEAR = (
+    _losses.get(name).code for name in ("sigmoid", "softmax", "linear")
+)
+OPT_GD, OPT_MOMENTUM, OPT_ADAM = _optim.GD.code, _optim.Momentum.code, _optim.Adam.code
+#: The codes the switches implement.
+ACTIVATION_CODES = frozenset(
+    {IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, ERF}
+)
+HEAD_CODES = frozenset({HEAD_SIGMOID, HEAD_SOFTMAX, HEAD_LINEAR})
+OPTIMIZER_CODES = frozenset({OPT_GD, OPT_MOMENTUM, OPT_ADAM})
+
+_JIT = {"cache": True, "fastmath": {"reassoc", "contract", "nsz"}, "nogil": True,
+        "error_model": "numpy"}
 _NO_BIAS = np.empty(0)
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
+def _kernel(fn=None, **options):
+    """``njit`` with the kernels' settings, its machine code cached in initlab's cache folder."""
+
+    def wrap(f):
+        with numba_location():
+            return njit(**_JIT, **options)(f)
+
+    return wrap if fn is None else wrap(fn)
+
+
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
+_EXP_FLOOR = -708.0  # the polynomial's own floor: 2**n stays a normal float64 to n = -1022
 _SHIFTER = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer in the low bits
 _EXP_COEF = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
 
 
-@njit(**_JIT)
+@_kernel
 def exp_nonpositive(x, out, work):
     """``out = exp(x)`` for ``x <= 0`` (clamped at -708), vectorisable, relative error < 1e-13.
 
@@ -58,7 +88,7 @@ def exp_nonpositive(x, out, work):
     """
     m = x.shape[0]
     for j in range(m):
-        xj = max(x[j], -708.0)
+        xj = max(x[j], _EXP_FLOOR)
         n = math.floor(xj * _LOG2E + 0.5)  # an exact integer in [-1022, 0]
         r = (xj - n * _LN2_HI) - n * _LN2_LO
         q = _EXP_COEF[0]
@@ -74,66 +104,70 @@ def exp_nonpositive(x, out, work):
         out[j] *= scale[j]
 
 
-@njit(**_JIT)
+@_kernel
 def _sigmoid(z):
-    return 1.0 / (1.0 + math.exp(-max(z, _EXP_CLIP)))
+    return 1.0 / (1.0 + math.exp(-max(z, EXP_CLIP)))
 
 
-@njit(**_JIT)
+@_kernel
 def _act(code, p, z):
-    if code == 0:
+    if code == IDENTITY:
         return z
-    if code == 1:
+    if code == SIGMOID:
         return _sigmoid(z)
-    if code == 2:
+    if code == TANH:
         return math.tanh(z)
-    if code == 3:
+    if code == RELU:
         return max(0.0, z)
-    if code == 4:
+    if code == LEAKY_RELU:
         return z if z > 0.0 else p * z
-    if code == 5:
+    if code == ELU:
         return z if z > 0.0 else p * math.expm1(min(z, 0.0))
-    if code == 6:
-        return _SELU_SCALE * (z if z > 0.0 else _SELU_ALPHA * math.expm1(min(z, 0.0)))
-    if code == 7:
+    if code == SELU:
+        return SELU_SCALE * (z if z > 0.0 else SELU_ALPHA * math.expm1(min(z, 0.0)))
+    if code == GELU:
         return z * (0.5 * (1.0 + math.erf(z / _SQRT2)))
-    if code == 8:
+    if code == SILU:
         return z * _sigmoid(z)
-    if code == 9:
+    if code == SOFTPLUS:
         return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-    return math.erf(z)
+    if code == ERF:
+        return math.erf(z)
+    raise ValueError("unknown activation code")
 
 
-@njit(**_JIT)
+@_kernel
 def _deriv(code, p, z, a):
-    if code == 0:
+    if code == IDENTITY:
         return 1.0
-    if code == 1:
+    if code == SIGMOID:
         return a * (1.0 - a)
-    if code == 2:
+    if code == TANH:
         return 1.0 - a * a
-    if code == 3:
+    if code == RELU:
         return 1.0 if z > 0.0 else 0.0
-    if code == 4:
+    if code == LEAKY_RELU:
         return 1.0 if z > 0.0 else p
-    if code == 5:
+    if code == ELU:
         return 1.0 if z > 0.0 else a + p
-    if code == 6:
-        return _SELU_SCALE if z > 0.0 else a + _SELU_SCALE * _SELU_ALPHA
-    if code == 7:
+    if code == SELU:
+        return SELU_SCALE if z > 0.0 else a + SELU_SCALE * SELU_ALPHA
+    if code == GELU:
         return 0.5 * (1.0 + math.erf(z / _SQRT2)) + z * math.exp(-0.5 * z * z) * _INV_SQRT_2PI
-    if code == 8:
+    if code == SILU:
         s = _sigmoid(z)
         return s * (1.0 + z * (1.0 - s))
-    if code == 9:
+    if code == SOFTPLUS:
         return _sigmoid(z)
-    return _TWO_OVER_SQRT_PI * math.exp(-z * z)
+    if code == ERF:
+        return _TWO_OVER_SQRT_PI * math.exp(-z * z)
+    raise ValueError("unknown activation code")
 
 
-@njit(**_JIT)
+@_kernel
 def _apply_act(code, p, Z, A):
     n, m = Z.shape
-    if code == 3:  # relu: the tutorial's case, kept branch-free so it vectorises
+    if code == RELU:  # the tutorial's case, kept branch-free so it vectorises
         for i in range(n):
             for j in range(m):
                 A[i, j] = max(Z[i, j], 0.0)
@@ -143,11 +177,11 @@ def _apply_act(code, p, Z, A):
             A[i, j] = _act(code, p, Z[i, j])
 
 
-@njit(**_JIT)
+@_kernel
 def _mul_deriv(code, p, Z, A, D):
     """``D *= act'(Z)`` in place."""
     n, m = Z.shape
-    if code == 3:
+    if code == RELU:
         for i in range(n):
             for j in range(m):
                 D[i, j] = D[i, j] if Z[i, j] > 0.0 else 0.0
@@ -157,7 +191,7 @@ def _mul_deriv(code, p, Z, A, D):
             D[i, j] = D[i, j] * _deriv(code, p, Z[i, j], A[i, j])
 
 
-@njit(**_JIT)
+@_kernel
 def _w(W, trans, i, k, p):
     """Entry ``(i, k)`` of ``op(W)``, or 0 past the last column (padding)."""
     if k >= p:
@@ -165,7 +199,7 @@ def _w(W, trans, i, k, p):
     return W[k, i] if trans else W[i, k]
 
 
-@njit(**_JIT)
+@_kernel
 def _pass8(o, first, start, W, trans, i, B, k, p):
     q = p - 1
     w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
@@ -182,7 +216,7 @@ def _pass8(o, first, start, W, trans, i, B, k, p):
                      + (w4 * c4[j] + w5 * c5[j] + w6 * c6[j] + w7 * c7[j]))
 
 
-@njit(**_JIT)
+@_kernel
 def _pass4(o, first, start, W, trans, i, B, k, p):
     q = p - 1
     w0, w1, w2, w3 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p), _w(W, trans, i, k + 2, p), _w(W, trans, i, k + 3, p)
@@ -195,7 +229,7 @@ def _pass4(o, first, start, W, trans, i, B, k, p):
             o[j] += w0 * c0[j] + w1 * c1[j] + w2 * c2[j] + w3 * c3[j]
 
 
-@njit(**_JIT)
+@_kernel
 def _pass2(o, first, start, W, trans, i, B, k, p):
     w0, w1 = _w(W, trans, i, k, p), _w(W, trans, i, k + 1, p)
     c0, c1 = B[k], B[min(k + 1, p - 1)]
@@ -207,7 +241,7 @@ def _pass2(o, first, start, W, trans, i, B, k, p):
             o[j] += w0 * c0[j] + w1 * c1[j]
 
 
-@njit(**_JIT)
+@_kernel
 def _matmul(W, trans, B, bias, out, relu, other):
     """``out = op(W) @ B (+ bias[:, None])`` with ``op(W) = W.T if trans else W``.
 
@@ -245,13 +279,13 @@ def _matmul(W, trans, B, bias, out, relu, other):
                     x[j] = max(o[j], 0.0)
 
 
-@njit(**_JIT)
+@_kernel
 def _linear(W, b, Ap, Z):
     """``Z = W @ Ap + b``."""
     _matmul(W, False, Ap, b, Z, False, Z)
 
 
-@njit(**_JIT)
+@_kernel
 def _grad_w(dZ, Ap, dW, db):
     """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``.
 
@@ -286,7 +320,7 @@ def _grad_w(dZ, Ap, dW, db):
                 dW[i, k + 3] = s3
 
 
-@njit(**_JIT)
+@_kernel
 def _sigmoid_row(z, y, a, dz, inv, e, work, want_cost):
     """One output row of the sigmoid head and its gradient: ``a`` and ``dz = inv (a - y)`` from
     the logits ``z`` (length m), in five vectorised passes without allocating (``e`` and
@@ -307,7 +341,7 @@ def _sigmoid_row(z, y, a, dz, inv, e, work, want_cost):
     return total
 
 
-@njit(**_JIT)
+@_kernel
 def _output(head, Z, A, Y, dZ, scratch, want_cost):
     """Head output ``A`` and ``dZ = (A - Y) / m`` from the logits ``Z``; returns the summed (not
     averaged) loss. ``scratch`` holds at least ``2 m`` values.
@@ -318,12 +352,12 @@ def _output(head, Z, A, Y, dZ, scratch, want_cost):
     n, m = Z.shape
     inv = 1.0 / m
     total = 0.0
-    if head == 0:
+    if head == HEAD_SIGMOID:
         for i in range(n):
             total += _sigmoid_row(Z[i], Y[i], A[i], dZ[i], inv, scratch[:m], scratch[m:2 * m],
                                   want_cost)
         return total
-    if head == 1:
+    if head == HEAD_SOFTMAX:
         for j in range(m):
             zmax = Z[0, j]
             for i in range(1, n):
@@ -336,20 +370,22 @@ def _output(head, Z, A, Y, dZ, scratch, want_cost):
             for i in range(n):
                 A[i, j] = A[i, j] / s
                 total -= Y[i, j] * (Z[i, j] - zmax - logs)
-    else:
+    elif head == HEAD_LINEAR:
         for i in range(n):
             for j in range(m):
                 A[i, j] = Z[i, j]
                 d = Z[i, j] - Y[i, j]
                 total += d * d
         total = total / 2.0
+    else:
+        raise ValueError("unknown head code")
     for i in range(n):
         for j in range(m):
             dZ[i, j] = inv * (A[i, j] - Y[i, j])
     return total
 
 
-@njit(**_JIT)
+@_kernel
 def _views(theta, dims, l):
     off = 0
     for q in range(1, l):
@@ -358,12 +394,12 @@ def _views(theta, dims, l):
     return theta[off:off + n * p].reshape((n, p)), theta[off + n * p:off + n * p + n]
 
 
-@njit(**_JIT)
+@_kernel
 def _view2(buf, n, m):
     return buf[:n * m].reshape((n, m))
 
 
-@njit(**_JIT)
+@_kernel
 def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, want_cost):
     """Cost of ``theta`` on the batch ``(X, Y)``; gradients written into ``grad``.
 
@@ -377,7 +413,7 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
         W, b = _views(theta, dims, l)
         Z = _view2(Zs[l - 1], dims[l], m)
         A = _view2(As[l - 1], dims[l], m)
-        fused = l < L and acts[l - 1] == 3
+        fused = l < L and acts[l - 1] == RELU
         _matmul(W, False, Ap, b, Z, fused, A)
         if l < L and not fused:
             _apply_act(acts[l - 1], aparams[l - 1], Z, A)
@@ -401,7 +437,7 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
         if l > 1:
             dA = _view2(D1 if (L - l) % 2 == 0 else D0, p, m)
             Zp = _view2(Zs[l - 2], p, m)
-            fused = acts[l - 2] == 3
+            fused = acts[l - 2] == RELU
             _matmul(W, True, dZ, _NO_BIAS, dA, fused, Zp)
             if not fused:
                 _mul_deriv(acts[l - 2], aparams[l - 2], Zp, Ap, dA)
@@ -411,18 +447,18 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
     return cost
 
 
-@njit(**_JIT)
+@_kernel
 def _update(opt, hyper, t, theta, grad, s1, s2):
     lr = hyper[0]
-    if opt == 0:
+    if opt == OPT_GD:
         for q in range(theta.shape[0]):
             theta[q] = theta[q] - lr * grad[q]
-    elif opt == 1:
+    elif opt == OPT_MOMENTUM:
         beta = hyper[1]
         for q in range(theta.shape[0]):
             s1[q] = beta * s1[q] + (1 - beta) * grad[q]
             theta[q] = theta[q] - lr * s1[q]
-    else:
+    elif opt == OPT_ADAM:
         b1, b2, eps = hyper[1], hyper[2], hyper[3]
         c1 = 1 - math.pow(b1, t)
         c2 = 1 - math.pow(b2, t)
@@ -431,9 +467,11 @@ def _update(opt, hyper, t, theta, grad, s1, s2):
             s1[q] = b1 * s1[q] + (1 - b1) * g
             s2[q] = b2 * s2[q] + (1 - b2) * g * g
             theta[q] = theta[q] - lr * (s1[q] / c1) / (math.sqrt(s2[q] / c2) + eps)
+    else:
+        raise ValueError("unknown optimizer code")
 
 
-@njit(**_JIT)
+@_kernel
 def _scratch(dims, m):
     L = dims.shape[0] - 1
     Zs = []
@@ -446,7 +484,7 @@ def _scratch(dims, m):
     return Zs, As, np.empty(width * m), np.empty(width * m)
 
 
-@njit(**_JIT)
+@_kernel
 def _gather(X, idx, lo, hi, buf):
     out = _view2(buf, X.shape[0], hi - lo)
     for r in range(X.shape[0]):
@@ -455,7 +493,7 @@ def _gather(X, idx, lo, hi, buf):
     return out
 
 
-@njit(**_JIT)
+@_kernel
 def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
               X, Y, idx, starts, costs):
     """Run ``costs.shape[0]`` optimizer steps on one model.
@@ -467,7 +505,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
     means full batch. Returns the index of the first step whose cost is not finite, else -1.
     """
     n_steps = costs.shape[0]
-    cheap_probe = head == 0  # only step 0 of a chunk is recorded; others just need a probe
+    cheap_probe = head == HEAD_SIGMOID  # only step 0 of a chunk is recorded; others just need a probe
     full = idx.shape[0] == 0
     mb = X.shape[1]
     if not full:
@@ -496,7 +534,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
     return -1
 
 
-@njit(parallel=True, **_JIT)
+@_kernel(parallel=True)
 def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyper,
                    X, Y, idx, starts, costs, status):
     """:func:`run_steps` for K models at once (row k of each 2-D array), one thread per model."""
@@ -505,7 +543,7 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
                               opt, hyper, X, Y, idx, starts, costs[k])
 
 
-@njit(**_JIT)
+@_kernel
 def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
     """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
     Zs, As, D0, D1 = _scratch(dims, X.shape[1])
