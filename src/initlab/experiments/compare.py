@@ -87,7 +87,8 @@ class CompareResult(Report):
             inits.append(entry)
         settings = {k: v for k, v in c0.canonical().items() if k not in ("init", "seed", "schema")}
         return {"inits": inits, "level": self.level, "settings": settings,
-                "seeds": sorted({c.seed for c in self.configs}), "pairwise": self.pairwise}
+                "seeds": sorted({c.seed for c in self.configs}), "pairwise": self.pairwise,
+                "engines": sorted({r["engine"] for r in self.results})}  # which trained the runs
 
     # -- presentation ------------------------------------------------------------------------
     def figures(self) -> dict[str, Plot]:
