@@ -16,7 +16,6 @@ from initlab import tutorial as T
 from tutorial_facts import DOC_ACCURACY, HE_COSTS
 
 
-
 def _global_state():
     return np.random.get_state()[1].copy()
 
