@@ -150,3 +150,31 @@ def test_overflow_is_an_error_or_a_truncation() -> None:
     m = measure("normal:std=100", "relu", depth=80, width=50, samples=20, rng=0, bins=0, truncate=True)
     assert 40 < len(m.layers) < 80 and len(m.sigma_w2) == len(m.layers)
     assert all(math.isfinite(rec.grad["std"]) for rec in m.layers)
+
+
+def test_a_new_statistic_is_one_entry_measured_predicted_and_tabled(monkeypatch) -> None:
+    from initlab.experiments import histograms
+    from initlab.theory import statistics
+
+    max_abs = statistics.Statistic("max_abs", "max |a|", lambda o: float(np.abs(o.A).max()),
+                                   lambda e: None, theory_column=True)
+    monkeypatch.setattr(statistics, "STATISTICS", (*statistics.STATISTICS, max_abs))
+    A = np.array([[1.0, -3.0], [0.5, 2.0]])
+    assert layer_stats(A)["max_abs"] == 3.0
+    case = histograms.run_case("he_normal", "tanh", depth=2, width=8, samples=20, repeats=2)
+    assert all(rec["measured"]["max_abs"] > 0 and rec["predicted"]["max_abs"] is None
+               for rec in case.layers)
+    assert ("max |a|", "measured", "max_abs") in statistics.table_columns()
+    row = histograms.table_rows(histograms.HistogramsResult([case]))[0]
+    headers = ["init", "activation", "layer", *(h for h, _, _ in statistics.table_columns()),
+               "grad std", "grad std (theory)", "verdict"]
+    assert row[headers.index("max |a|")] == case.layers[0]["measured"]["max_abs"]
+    assert row[headers.index("max |a| (theory)")] == "-"
+
+
+def test_table_headers_follow_the_statistics() -> None:
+    from initlab.experiments.histograms import TABLE_HEADERS
+
+    assert TABLE_HEADERS == ("init", "activation", "layer", "std", "std (theory)", "sample spread",
+                             "sample spread (theory)", "unit spread", "saturated", "zero", "dead",
+                             "distinct", "grad std", "grad std (theory)", "verdict")

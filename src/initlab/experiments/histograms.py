@@ -20,7 +20,8 @@ import numpy as np
 from initlab.core.errors import InitlabError, check_positive_int
 from initlab.theory import diagnose as diag_mod
 from initlab.theory import meanfield as theory
-from initlab.theory.propagation import STAT_NAMES, Histogram, Measurement, measure
+from initlab.theory.propagation import Histogram, Measurement, measure
+from initlab.theory.statistics import table_columns
 
 INITS = ("normal:std=1", "normal:std=0.01", "lecun_normal", "he_normal")
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
@@ -52,7 +53,7 @@ class HistogramsResult:
 def _aggregate(dicts: list[dict[str, Any]], sem: bool) -> dict[str, Any]:
     """Mean over seeds of each statistic (None stays None), with ``*_sem`` when ``sem``."""
     out: dict[str, Any] = {}
-    for key in STAT_NAMES:
+    for key in dicts[0]:
         vals = [d[key] for d in dicts]
         if any(v is None for v in vals):
             out[key] = None
@@ -186,20 +187,21 @@ def to_json(result: HistogramsResult) -> dict[str, Any]:
     }
 
 
-TABLE_HEADERS = ("init", "activation", "layer", "std", "std (theory)", "sample spread",
-                 "sample spread (theory)", "unit spread", "saturated", "zero", "dead", "distinct",
+#: The per-layer table's columns: each statistic's header (and its theory column) from
+#: :data:`initlab.theory.statistics.STATISTICS`, between the case and the gradient columns.
+TABLE_HEADERS = ("init", "activation", "layer", *(h for h, _, _ in table_columns()),
                  "grad std", "grad std (theory)", "verdict")
 
 
 def table_rows(result: HistogramsResult) -> list[list[Any]]:
     """The per-layer table: measured beside predicted, and the layer's verdict."""
+    cols = table_columns()
     rows = []
     for c in result.cases:
         for rec, lv in zip(c.layers, c.verdict.layers, strict=True):
-            m, p, g = rec["measured"], rec["predicted"], rec["gradient"]
-            rows.append([c.init, c.activation, rec["layer"], m["std"], p["std"], m["sample_spread"],
-                         p["sample_spread"], m["unit_spread"], _fmt(m["saturated_share"]),
-                         m["zero_share"], m["dead_units"], m["distinct_units"], g["std"], g["predicted_std"],
+            g = rec["gradient"]
+            stats = [_fmt(rec[where][name]) for _, where, name in cols]
+            rows.append([c.init, c.activation, rec["layer"], *stats, g["std"], g["predicted_std"],
                          lv.verdict])
     return rows
 

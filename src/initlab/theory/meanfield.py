@@ -23,6 +23,7 @@ from initlab import activations as act_mod
 from initlab.activations import Activation
 from initlab.core.errors import check_positive_float
 from initlab.theory.gaussian import Kernel, PiecewiseLinearKernel, kernel
+from initlab.theory.statistics import Expected, predict_all
 
 __all__ = [
     "Analysis", "BatchSummary", "Critical", "FixedPoint", "Kernel", "analyze", "correlation_map",
@@ -329,7 +330,8 @@ def _omc(qa: float, qb: float, d: float) -> float:
 
 
 def _stats(k: Kernel, diag: list[tuple[float, float]], pairs: list[Any], m: int, n: int,
-           pre: bool) -> dict[str, float | None]:
+           pre: bool) -> dict[str, float | int | None]:
+    """Every statistic of :data:`~initlab.theory.statistics.STATISTICS`, predicted for a layer."""
     w = np.array([d[0] for d in diag])
     q = np.array([d[1] for d in diag])
     if pre:
@@ -339,19 +341,11 @@ def _stats(k: Kernel, diag: list[tuple[float, float]], pairs: list[Any], m: int,
         mean, second = float(w @ k.mean(q)), float(w @ k.second(q))
         half_d = sum(p[0] * k.dist(p[1], p[2], _omc(p[1], p[2], p[3])) for p in pairs) / 2.0
     var = max(second - mean * mean, 0.0)
-    ss2 = (1.0 - 1.0 / m) * half_d if pairs else float("nan")
+    sample_var = (1.0 - 1.0 / m) * half_d if pairs else None
     sat = None if pre else k.saturated_share(q)
     zero = float(w @ k.zero_share(q)) if not pre else float(np.all(q == 0))
-    deg = bool(np.all(q == 0))
-    return {
-        "mean": mean, "std": math.sqrt(var),
-        "sample_spread": math.sqrt(ss2) if pairs else None,
-        "unit_spread": math.sqrt(max(var - ss2, 0.0)) if pairs else None,
-        "saturated_share": None if sat is None else float(w @ sat),
-        "zero_share": zero,
-        "dead_units": (n if zero == 1.0 else None) if deg or zero == 1.0 else None,
-        "distinct_units": 1 if deg else n,
-    }
+    return predict_all(Expected(mean, var, sample_var, None if sat is None else float(w @ sat),
+                                zero, bool(np.all(q == 0)), n))
 
 
 def predict_layers(

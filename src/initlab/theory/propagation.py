@@ -26,6 +26,12 @@ from initlab import activations as act_mod
 from initlab import initializers as init_mod
 from initlab.core.errors import InitlabError, check_data, check_positive_int
 from initlab.core.rng import RNGLike, as_rng
+from initlab.theory.statistics import STAT_NAMES, Observed, distinct_rows, measure_all
+
+__all__ = [
+    "STAT_NAMES", "Histogram", "LayerRecord", "Measurement", "distinct_rows", "init_variance",
+    "layer_activations", "layer_stats", "measure",
+]
 
 Array = NDArray[np.float64]
 
@@ -71,79 +77,23 @@ def layer_activations(
 
 # --------------------------------------------------------------------------- per-layer measurement
 
-STAT_NAMES = (
-    "mean", "std", "sample_spread", "unit_spread",
-    "saturated_share", "zero_share", "dead_units", "distinct_units",
-)  # fmt: skip
 MEMORY_SHARE = 0.5  # refuse runs whose arrays need more than this share of physical memory
-SAT_MARGIN = 0.01
 
 
 def layer_stats(
     A: Array, limits: tuple[float, float] | None = None, work: Array | None = None
 ) -> dict[str, float | int | None]:
-    """The per-layer statistics of a layer's values ``A`` of shape (units, samples).
+    """Every statistic of :data:`~initlab.theory.statistics.STATISTICS` on a layer's values.
 
-    ``std`` is pooled over units and samples; ``sample_spread`` is sqrt of the mean over units of
-    each unit's variance over inputs, ``unit_spread`` the std over units of each unit's mean
-    (so ``std**2 == sample_spread**2 + unit_spread**2``). ``saturated_share`` counts values within
-    0.01 of an asymptote in ``limits`` (None without limits); ``zero_share`` counts exact zeros;
-    ``dead_units`` counts units that are 0 for every input; ``distinct_units`` counts distinct rows.
-    ``work`` is an optional scratch array of ``A``'s shape (saves an allocation per call).
+    ``A`` has shape (units, samples). ``std`` is pooled over units and samples; ``sample_spread`` is
+    sqrt of the mean over units of each unit's variance over inputs, ``unit_spread`` the std over
+    units of each unit's mean (so ``std**2 == sample_spread**2 + unit_spread**2``).
+    ``saturated_share`` counts values within 0.01 of an asymptote in ``limits`` (None without
+    limits); ``zero_share`` counts exact zeros; ``dead_units`` counts units that are 0 for every
+    input; ``distinct_units`` counts distinct rows. ``work`` is an optional scratch array of
+    ``A``'s shape (saves an allocation per call).
     """
-    m = A.shape[1]
-    unit_mean = A.mean(axis=1)
-    # Centre before squaring: a collapsed unit's spread can be 1e-8 of its mean.
-    D = np.subtract(A, unit_mean[:, None], out=work)
-    unit_var = np.einsum("ij,ij->i", D, D) / m
-    mean = float(unit_mean.mean())
-    between = float(np.mean((unit_mean - mean) ** 2))
-    sat = None
-    if limits is not None:
-        low, high = limits[0] + SAT_MARGIN, limits[1] - SAT_MARGIN
-        sat = (np.count_nonzero(np.less(A, low)) + np.count_nonzero(np.greater(A, high))) / A.size
-    within = float(unit_var.mean())
-    return {
-        "mean": mean,
-        "std": math.sqrt(within + between),
-        "sample_spread": math.sqrt(within),
-        "unit_spread": math.sqrt(between),
-        "saturated_share": None if sat is None else float(sat),
-        "zero_share": float(1.0 - np.count_nonzero(A) / A.size),
-        # A row is all zeros exactly when its mean and its centred variance are both exactly 0.
-        "dead_units": int(np.count_nonzero((unit_mean == 0) & (unit_var == 0))),
-        "distinct_units": distinct_rows(A),
-    }
-
-
-def _row_hash(A: Array) -> Array:
-    """Exact integer hash of each row's bit pattern (``-0.0`` read as ``0.0``; uint64 wraps)."""
-    bits = np.ascontiguousarray(A + 0.0).view(np.uint64)
-    mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=A.shape[1], dtype=np.uint64) | 1
-    return np.asarray(np.einsum("ij,j->i", bits, mult))
-
-
-def _distinct_equal_hash(B: Array) -> int:
-    """Distinct rows among rows sharing one full hash (almost always 1)."""
-    if B.shape[0] <= 1:
-        return int(B.shape[0])
-    same = np.all(np.equal(B, B[0]), axis=1)
-    return 1 + _distinct_equal_hash(B[~same])
-
-
-def distinct_rows(A: Array, probe: int = 64) -> int:
-    """Number of distinct rows of ``A`` (exact equality; ``-0.0`` equals ``0.0``), in O(units x probe).
-
-    Rows are bucketed by an exact hash of their first ``probe`` entries; only rows sharing a bucket
-    are hashed in full, and only rows sharing a full hash are compared element by element.
-    """
-    _, inverse, counts = np.unique(_row_hash(A[:, :probe]), return_inverse=True, return_counts=True)
-    total = int(np.count_nonzero(counts == 1))
-    for g in np.flatnonzero(counts > 1):  # rows equal on the probe: look at them in full
-        B = A[inverse == g] + 0.0
-        _, inv2, cnt2 = np.unique(_row_hash(B), return_inverse=True, return_counts=True)
-        total += sum(_distinct_equal_hash(B[inv2 == h]) for h in range(cnt2.size))
-    return total
+    return measure_all(Observed.of(A, limits, work))
 
 
 @dataclass
@@ -156,7 +106,8 @@ class Histogram:
 
 @dataclass
 class LayerRecord:
-    """One layer's statistics: pre-activations, activations, gradients (dicts keyed by STAT_NAMES)."""
+    """One layer's statistics: pre-activations, activations, gradients (dicts keyed by
+    :data:`~initlab.theory.statistics.STAT_NAMES`)."""
 
     layer: int
     pre: dict[str, Any]
