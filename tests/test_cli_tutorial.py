@@ -13,11 +13,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import invoke as run_cli
-
-DOC_ACCURACY = {"zeros": (0.5, 0.5), "random": (0.8866666666666667, 0.87), "he": (1.0, 1.0)}
-HE_FIRST, HE_LAST = 0.7342482321384683, 0.00755073011114619  # printed by the document
-
-
+from tutorial_facts import DOC_ACCURACY, HE_FIRST, HE_LAST
 
 
 @pytest.fixture(scope="module")
@@ -151,17 +147,24 @@ def test_unwritable_out_fails_cleanly(capsys, tmp_path):
 
 
 def test_failed_run_leaves_no_half_written_results(capsys, tmp_path, monkeypatch):
-    from initlab.output import tutorial_page as tutorial_output
+    # the disk fills up after the first figures are written: nothing reaches --out
+    from initlab.core import files
+    from initlab.output import bundle
 
-    def boom(*args):
-        raise OSError(28, "No space left on device")
+    real, calls = files.atomic_write_bytes, []
 
-    monkeypatch.setattr(tutorial_output, "build_pages", boom)
+    def fill_up(path, data):
+        calls.append(path)
+        if len(calls) > 3:
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(bundle, "atomic_write_bytes", fill_up)
     out = tmp_path / "o"
     line = run_fail(["tutorial", "--out", str(out), "--iterations", "10", "--quiet"], capsys)
-    assert "No space left on device" in line
-    assert not (out / "results.json").exists() and not (out / "index.html").exists()
+    assert "No space left on device" in line and len(calls) == 4
     assert list(out.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]  # no temporary folder left beside it
 
 
 def test_circles_dataset_and_short_run(capsys, tmp_path):

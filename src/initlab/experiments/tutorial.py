@@ -331,12 +331,8 @@ def run_tutorial(
     learning_rate: float = 0.01,
     seed: int = 0,
     print_cost: Callable[[str], None] | None = None,
-    cases: list[HistogramCase] | None = None,
 ) -> TutorialResult:
-    """Run the whole document; ``print_cost`` receives the document's printed lines.
-
-    ``cases`` are part 6's results when already computed by :func:`run_activation_cases`.
-    """
+    """Run the whole document; ``print_cost`` receives the document's printed lines."""
     check_positive_int(num_iterations, "number of iterations")
     check_positive_float(learning_rate, "learning rate")
     check_positive_int(seed, "seed", minimum=0)
@@ -349,4 +345,4 @@ def run_tutorial(
             print_cost(f"On the train set: Accuracy: {run.train_accuracy}")
             print_cost(f"On the test set: Accuracy: {run.test_accuracy}")
         runs.append(run)
-    return TutorialResult(data, runs, run_activation_cases(seed) if cases is None else cases, seed)
+    return TutorialResult(data, runs, run_activation_cases(seed), seed)
