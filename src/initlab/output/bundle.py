@@ -74,7 +74,7 @@ def publish(files: dict[str, bytes], out: Path) -> dict[str, Path]:
     if out.exists() and not out.is_dir():
         raise InitlabError(f"output folder {str(out)!r} exists and is not a folder")
     parent = ensure_dir(out.parent)
-    with _turn(parent):
+    with turn(parent):
         tmp = parent / f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.initlab-tmp"
         tmp.mkdir(0o777)  # an ordinary folder (umask honoured), unlike mkdtemp's 0700
         try:
@@ -94,8 +94,9 @@ def publish(files: dict[str, bytes], out: Path) -> dict[str, Path]:
 
 
 @contextmanager
-def _turn(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (released when the process ends, however it ends)."""
+def turn(folder: str | Path) -> Iterator[None]:
+    """Hold the writers' lock of the bundles in ``folder`` (an exclusive ``flock`` on the folder,
+    released when the block or the process ends, however it ends)."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock, each rename is still atomic

@@ -1,0 +1,110 @@
+"""write_bundle: any report to results.json + PNGs + index.html, published atomically."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from initlab.core.errors import InitlabError
+from initlab.core.report import Image, Plot, Report, Section, Table
+from initlab.output import bundle
+from initlab.output.bundle import write_bundle
+
+
+@dataclass
+class Tiny(Report):
+    """A report with one table and one figure, its numbers chosen by the test."""
+
+    costs: list[float]
+    show: str = "costs"
+    title = "tiny"
+
+    def to_json(self):
+        return {"costs": self.costs}
+
+    def sections(self):
+        return [Section("Costs", ["A paragraph <with> markup to escape."],
+                        [Table(["i", "cost"], list(enumerate(self.costs)))],
+                        [Image(self.show, "the cost curve", id="fig-costs")], id="costs")]
+
+    def figures(self):
+        return {"costs": Plot("costs", {"iterations": [0, 1000, 2000][: len(self.costs)],
+                                        "costs": self.costs, "learning_rate": 0.5})}
+
+
+def test_bundle_holds_the_json_the_png_and_a_page_embedding_it(tmp_path):
+    written = write_bundle(Tiny([0.7, 0.3, 0.1]), tmp_path / "out")
+    assert sorted(written) == ["costs.png", "index.html", "results.json"]
+    assert json.loads((tmp_path / "out" / "results.json").read_text()) == {"costs": [0.7, 0.3, 0.1]}
+    png = (tmp_path / "out" / "costs.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    page = written["index.html"].read_text()
+    assert base64.b64encode(png).decode() in page
+    assert "&lt;with&gt;" in page and "<with>" not in page
+    assert page.count("<tr>") == 1 + 3
+    # same result, same bytes: nothing in the files depends on time or process
+    again = write_bundle(Tiny([0.7, 0.3, 0.1]), tmp_path / "again")
+    for name in written:
+        assert written[name].read_bytes() == again[name].read_bytes()
+
+
+def test_existing_files_beside_the_bundle_are_kept_and_old_results_replaced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    write_bundle(Tiny([1.0]), out)
+    write_bundle(Tiny([2.0, 1.0]), out)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert json.loads((out / "results.json").read_text()) == {"costs": [2.0, 1.0]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+def test_a_failure_before_publishing_writes_nothing(tmp_path):
+    bad = Tiny([np.nan])  # strict JSON refuses NaN
+    with pytest.raises(ValueError, match="Out of range float"):
+        write_bundle(bad, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match=r"shows figures it does not define: \['nope'\]"):
+        write_bundle(Tiny([1.0], show="nope"), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(InitlabError, match="exists and is not a folder"):
+        write_bundle(Tiny([1.0]), tmp_path / "f")
+
+
+def test_unknown_plot_kind_names_the_known_ones():
+    from initlab.output.figures import draw
+
+    with pytest.raises(InitlabError, match=r"unknown plot kind 'pie'; known: .*costs"):
+        draw(Plot("pie", {}))
+
+
+def test_writers_of_one_folder_take_turns(tmp_path):
+    out = tmp_path / "out"
+    done = threading.Event()
+
+    def write():
+        write_bundle(Tiny([3.0]), out)
+        done.set()
+
+    with bundle.turn(tmp_path):  # another initlab command is publishing a bundle here
+        t = threading.Thread(target=write)
+        t.start()
+        time.sleep(0.5)
+        assert not done.is_set() and not (out / "index.html").exists()
+    t.join(30)
+    assert done.is_set() and json.loads((out / "results.json").read_text()) == {"costs": [3.0]}
+
+
+def test_notebook_view_has_the_tables_and_no_page_chrome():
+    html = Tiny([0.5, 0.25])._repr_html_()
+    assert html.count("<tr>") == 3 and "<style" not in html and "<img" not in html
