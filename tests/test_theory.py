@@ -211,3 +211,28 @@ def test_gradient_std_is_product_of_factors() -> None:
     assert pred[-1]["gradient"]["std"] == 1.0
     for lo, hi in itertools.pairwise(pred):
         assert close(lo["gradient"]["std"] ** 2, hi["gradient"]["std"] ** 2 * hi["gradient"]["variance_factor"])
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.2, 1.0])
+def test_leaky_relu_variance_has_one_home_and_matches_the_quadrature(slope: float) -> None:
+    from initlab import activations
+    from initlab.core.quadrature import expect1
+    from initlab.initializers.laws import gain_squared
+    from initlab.theory.gaussian import relu_like_sigma_w2
+    from initlab.theory.meanfield import critical_sigma_w2
+
+    he = 2 / (1 + slope * slope)  # He et al. 2015, eq. 15
+    f = activations.get("leaky_relu", negative_slope=slope).fn
+    assert 1 / float(expect1(lambda h: f(h) ** 2, 1.0)) == pytest.approx(he, rel=1e-13)
+    assert relu_like_sigma_w2(slope) == pytest.approx(he, rel=1e-15)
+    assert gain_squared("leaky_relu", slope) == relu_like_sigma_w2(slope)
+    assert critical_sigma_w2(f"leaky_relu:negative_slope={slope}").sigma_w2_critical == relu_like_sigma_w2(slope)
+
+
+def test_derived_gains_use_the_accurate_quadrature() -> None:
+    from initlab.initializers.laws import derived_gain_squared
+
+    # E[erf(z)^2] = (2/pi) asin(2/3) (Williams 1997); E[tanh]... has no closed form.
+    assert derived_gain_squared("erf") == pytest.approx(1 / ((2 / math.pi) * math.asin(2 / 3)), rel=1e-14)
+    assert derived_gain_squared("relu") == pytest.approx(2.0, rel=1e-14)
+    assert derived_gain_squared("identity") == pytest.approx(1.0, rel=1e-14)

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from initlab.core.errors import InitlabError, lookup
+from initlab.core.quadrature import expect1, relu_like_second_moment
 from initlab.core.rng import RNG, RNGLike, as_rng
 
 Array = NDArray[np.float64]
@@ -107,17 +108,13 @@ def derived_gain_squared(name: str, param: float | None = None) -> float:
 
     A layer ``z' = W f(z)`` with ``Var(W) = g^2 / fan_in`` keeps ``Var(z') = Var(z) = 1`` exactly
     when ``g^2 = 1 / E[f(z)^2]``; it gives 2 for relu and ``2/(1+a^2)`` for leaky relu. The
-    expectation is integrated by composite Simpson on [-12, 12] with a node at the kink z = 0.
+    expectation comes from the one Gaussian quadrature, :func:`initlab.core.quadrature.expect1`.
     """
     from initlab.activations import get as get_activation
 
     params = {} if param is None else {"alpha" if name == "elu" else "negative_slope": param}
     f = get_activation(name, **params).fn
-    z = np.linspace(-12.0, 12.0, 2 * 24_000 + 1)
-    y = f(z) ** 2 * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    h = z[1] - z[0]
-    second_moment = h / 3.0 * (y[0] + y[-1] + 4.0 * y[1:-1:2].sum() + 2.0 * y[2:-1:2].sum())
-    return float(1.0 / second_moment)
+    return float(1.0 / expect1(lambda h: f(h) ** 2, 1.0))
 
 
 def _gain_key(nonlinearity: Any, param: float | None) -> tuple[str, float | None]:
@@ -142,7 +139,7 @@ def gain_squared(nonlinearity: Any, param: float | None = None) -> float:
         slope = 0.01 if param is None else float(param)
         if not math.isfinite(slope):
             raise InitlabError(f"negative_slope must be finite, got {param!r}")
-        return 2.0 / (1.0 + slope**2)
+        return 1.0 / relu_like_second_moment(slope)
     if key == "elu":
         alpha = 1.0 if param is None else float(param)
         return derived_gain_squared("elu", alpha)

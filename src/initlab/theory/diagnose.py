@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initlab import activations as act_mod
+from initlab.theory import meanfield as theory
+from initlab.theory.gaussian import relu_like_sigma_w2
 
 BAND = (1e-3, 1e3)
 GROWTH = 2.0
@@ -140,15 +142,14 @@ def layer_findings(
 
 def recommend(activation: Any, sigma_b2: float = 0.0) -> Recommendation:
     """The initializer that puts ``activation`` at the edge of chaos (chi_1 = 1) at ``sigma_b2``."""
-    from initlab.theory import meanfield as theory
-
     act = act_mod.get(activation)
     if act.name == "relu":
-        return Recommendation("he_normal", 2.0, "ReLU is critical at sigma_w2 = 2 (He et al. 2015)")
+        return Recommendation("he_normal", relu_like_sigma_w2(0.0),
+                              "ReLU is critical at sigma_w2 = 2 (He et al. 2015)")
     if act.name == "leaky_relu":
         a = act.params["negative_slope"]
-        return Recommendation(f"he_normal:nonlinearity=leaky_relu,negative_slope={a:g}", 2 / (1 + a * a),
-                              "leaky ReLU is critical at sigma_w2 = 2 / (1 + a^2)")
+        return Recommendation(f"he_normal:nonlinearity=leaky_relu,negative_slope={a:g}",
+                              relu_like_sigma_w2(a), "leaky ReLU is critical at sigma_w2 = 2 / (1 + a^2)")
     crit = theory.critical_sigma_w2(act, sigma_b2)
     w = crit.sigma_w2_critical
     if w is None:
@@ -180,7 +181,7 @@ def diagnose(
     ----------
     layers : list of dict
         Per layer from the input side, dicts with the measured ``activation`` and ``gradient``
-        statistics (keys as :data:`initlab.theory.meanfield.propagation.STAT_NAMES`).
+        statistics (keys as :data:`initlab.theory.statistics.STAT_NAMES`).
     input_rms : float
         RMS of the network's input batch (reference for the activation scale).
     units : list of int
@@ -188,8 +189,6 @@ def diagnose(
     sigma_w2, sigma_b2 : float
         The hidden layers' ``fan_in * Var(W)`` and ``Var(b)``, for chi_1 and the recommendation.
     """
-    from initlab.theory import meanfield as theory
-
     top = rms(layers[-1]["gradient"])
     act_rms = [rms(rec["activation"]) for rec in layers]
     grad_rms = [rms(rec["gradient"]) for rec in layers]

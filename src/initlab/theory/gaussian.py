@@ -1,10 +1,10 @@
 """Gaussian moments of activations: ``E[f(h)]`` and ``E[f(u1, u2)]`` for centred Gaussian inputs.
 
 A :class:`Kernel` gives every moment the mean-field theory (:mod:`initlab.theory.meanfield`) needs. Closed
-forms cover relu, leaky_relu, identity (linear) and erf; every other activation goes through a
-composite Gauss-Legendre rule whose panels follow both the Gaussian (unit width in ``z``) and the
-activation (unit width in ``h`` around 0, with a break at the kink), so steep cases such as
-``tanh(10 z)`` stay exact where Gauss-Hermite fails by several percent.
+forms cover relu, leaky_relu, identity (linear) and erf; every other activation goes through the
+one Gaussian quadrature, :func:`initlab.core.quadrature.gaussian_rule` (composite Gauss-Legendre
+with panels that follow both the Gaussian and the activation's kink), here extended to pairs of
+correlated inputs (:func:`expect2`).
 """
 
 from __future__ import annotations
@@ -19,59 +19,17 @@ from numpy.typing import NDArray
 
 from initlab import activations as act_mod
 from initlab.activations import Activation
+from initlab.core.quadrature import expect1, gaussian_rule, relu_like_second_moment
+
+__all__ = [
+    "ErfKernel", "Kernel", "PiecewiseLinearKernel", "expect1", "expect2", "gaussian_rule", "kernel",
+    "relu_like_second_moment", "relu_like_sigma_w2",
+]
 
 Array = NDArray[np.float64]
-Fn = Callable[[Array], Array]
 
-Z_MAX = 8.5  # the Gaussian mass beyond |z| = 8.5 is below 2e-17
-H_ZONE = 8.0  # activations bend within |h| < 8; outside they are flat or linear to 1e-6
-GL_NODES = 8
-_GX, _GW = np.polynomial.legendre.leggauss(GL_NODES)
-_ZBASE = np.linspace(-Z_MAX, Z_MAX, 18)
-_HBASE = np.arange(-H_ZONE, H_ZONE + 0.5, 1.0)
-_SQ2PI = math.sqrt(2.0 * math.pi)
 LINEARISE_BELOW = 1e-8  # 1 - c below this: 2-D quadrature of a difference loses all digits
 SAT_MARGIN = 0.01  # an output within 0.01 of an asymptote counts as saturated
-
-
-def gaussian_rule(m: Array, sigma: Array) -> tuple[Array, Array]:
-    """Nodes ``z`` and weights ``w`` with ``sum(w * f(m + sigma * z)) ~= E[f(m + sigma Z)]``, Z ~ N(0,1).
-
-    Parameters
-    ----------
-    m, sigma : ndarray of shape (R,)
-        One rule per row; ``sigma == 0`` gives the point mass at ``m``.
-
-    Returns
-    -------
-    z, w : ndarray of shape (R, K)
-    """
-    m, s = np.broadcast_arrays(np.atleast_1d(np.asarray(m, float)), np.atleast_1d(np.asarray(sigma, float)))
-    point = s < 1e-280
-    s_safe = np.where(point, 1.0, s)
-    zk = np.clip((_HBASE[None, :] - m[:, None]) / s_safe[:, None], -Z_MAX, Z_MAX)
-    base = np.broadcast_to(_ZBASE, (m.size, _ZBASE.size))
-    br = np.sort(np.concatenate([base, zk], axis=1), axis=1)
-    half = 0.5 * (br[:, 1:] - br[:, :-1])
-    z = (0.5 * (br[:, 1:] + br[:, :-1]))[..., None] + half[..., None] * _GX
-    w = np.exp(-0.5 * z * z)
-    w *= half[..., None] * (_GW / _SQ2PI)
-    z, w = z.reshape(m.size, -1), w.reshape(m.size, -1)
-    if point.any():
-        z[point] = 0.0
-        w[point] = 0.0
-        w[point, 0] = 1.0
-    return z, w
-
-
-def expect1(f: Fn, q: Any) -> Array:
-    """``E[f(sqrt(q) z)]`` for each variance in ``q`` (any shape), z ~ N(0, 1)."""
-    qa = np.asarray(q, dtype=np.float64)
-    flat = qa.reshape(-1)
-    sq = np.sqrt(np.maximum(flat, 0.0))
-    z, w = gaussian_rule(np.zeros_like(sq), sq)
-    out: Array = np.sum(w * f(sq[:, None] * z), axis=1)
-    return out.reshape(qa.shape)
 
 
 def expect2(f: Callable[[Array, Array], Array], qa: float, qb: float, omc: float) -> float:
@@ -198,10 +156,10 @@ class PiecewiseLinearKernel(Kernel):
         return (1 - self.alpha) * np.sqrt(np.asarray(q, float) / (2 * math.pi))
 
     def second(self, q: Any) -> Array:
-        return np.asarray(q, float) * (1 + self.alpha**2) / 2
+        return np.asarray(q, float) * relu_like_second_moment(self.alpha)
 
     def chi(self, q: Any) -> Array:
-        return np.full(np.shape(q), (1 + self.alpha**2) / 2)
+        return np.full(np.shape(q), relu_like_second_moment(self.alpha))
 
     def slope(self, q: Any) -> Array:
         return self.chi(q)
@@ -222,7 +180,7 @@ class PiecewiseLinearKernel(Kernel):
         return float(self.second(qa) + self.second(qb) - 2 * self.cross(qa, qb, omc))
 
     def _dist_linear(self, qa: float, qb: float, omc: float) -> float:
-        k = (1 + self.alpha**2) / 2
+        k = relu_like_second_moment(self.alpha)
         return k * ((math.sqrt(qa) - math.sqrt(qb)) ** 2 + 2 * math.sqrt(qa * qb) * omc)
 
     def zero_share(self, q: Any) -> Array:
@@ -266,6 +224,15 @@ class ErfKernel(Kernel):
 
         h = float(erfinv(1.0 - SAT_MARGIN))
         return -h, h
+
+
+def relu_like_sigma_w2(alpha: float) -> float:
+    """``2 / (1 + alpha^2)``: the critical ``sigma_w2`` of relu-like activations, He's variance.
+
+    ``phi(h) = (1 - alpha) relu(h) + alpha h`` keeps the signal length exactly at this
+    ``sigma_w2`` (``chi_1 = 1`` for every ``q``): 2 for relu, ``2 / (1 + a^2)`` for leaky relu.
+    """
+    return 1.0 / relu_like_second_moment(alpha)
 
 
 def kernel(activation: str | Activation, quadrature: bool = False) -> Kernel:

@@ -22,7 +22,13 @@ from numpy.typing import NDArray
 from initlab import activations as act_mod
 from initlab.activations import Activation
 from initlab.core.errors import check_positive_float
-from initlab.theory.gaussian import Kernel, PiecewiseLinearKernel, kernel
+from initlab.theory.gaussian import (
+    Kernel,
+    PiecewiseLinearKernel,
+    kernel,
+    relu_like_second_moment,
+    relu_like_sigma_w2,
+)
 from initlab.theory.statistics import Expected, predict_all
 
 __all__ = [
@@ -103,7 +109,7 @@ def _bracket_fixed_point(k: Kernel, sigma_w2: float, sigma_b2: float, q: float) 
 
 def _fixed_point_linear(k: PiecewiseLinearKernel, sigma_w2: float, sigma_b2: float) -> FixedPoint:
     # q' = a q + sigma_b2 with a = sigma_w2 (1 + alpha^2) / 2: the fixed point is explicit.
-    a = sigma_w2 * (1 + k.alpha**2) / 2
+    a = sigma_w2 * relu_like_second_moment(k.alpha)
     if a < 1.0:
         return FixedPoint(sigma_b2 / (1.0 - a), "converged")
     if a == 1.0 and sigma_b2 == 0.0:
@@ -237,7 +243,7 @@ def critical_sigma_w2(activation: str | Activation, sigma_b2: float = 0.0) -> Cr
 def _critical_cached(name: str, params: tuple[tuple[str, float], ...], sb2: float) -> Critical:
     k = kernel(act_mod.get(name, **dict(params)))
     if isinstance(k, PiecewiseLinearKernel):
-        w = 2.0 / (1.0 + k.alpha**2)
+        w = relu_like_sigma_w2(k.alpha)
         if sb2 == 0.0:
             return Critical(k.act.name, sb2, w, "chi_1 = 1 for every q; q keeps its input value")
         return Critical(k.act.name, sb2, None, f"no critical point for sigma_b2 > 0: at sigma_w2 = "
