@@ -138,7 +138,7 @@
       const sev = D.severity.indexOf(f.label);
       if (worst === null || sev < worst.sev) worst = { sev, layer: i + 1, finding: f };
     }));
-    const rec = IL.TABLES.activations[activation].recommend;
+    const rec = IL.TABLES.activations.activations[activation].recommend;
     const f = worst.finding;
     return { verdict: f.label, summary: f.label + " from layer " + worst.layer + ": " + f.message, layers, recommend: rec };
   }

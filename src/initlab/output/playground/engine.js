@@ -197,6 +197,33 @@
     }
   }
 
+  /**
+   * out[i, k] = sum_j D[i, j] A[k, j] (out = D·Aᵀ), D (rows x m), A (cols x m), out (rows x cols):
+   * the weight gradient dZ·A_prevᵀ. Each sum runs over j in order; four k at a time share
+   * each load of D.
+   */
+  function gramT(D, rows, A, cols, m, out) {
+    for (let i = 0; i < rows; i++) {
+      const d0 = i * m, o = i * cols;
+      let k = 0;
+      for (; k + 3 < cols; k += 4) {
+        const a0 = k * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
+        let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (let j = 0; j < m; j++) {
+          const d = D[d0 + j];
+          s0 += d * A[a0 + j]; s1 += d * A[a1 + j]; s2 += d * A[a2 + j]; s3 += d * A[a3 + j];
+        }
+        out[o + k] = s0; out[o + k + 1] = s1; out[o + k + 2] = s2; out[o + k + 3] = s3;
+      }
+      for (; k < cols; k++) {
+        const a0 = k * m;
+        let s = 0.0;
+        for (let j = 0; j < m; j++) s += D[d0 + j] * A[a0 + j];
+        out[o + k] = s;
+      }
+    }
+  }
+
   /** Z = W·A_prev + b, A = act(Z) for every layer; returns the last layer's logits ws.Z[L-1]. */
   function forward(net, X, ws) {
     const L = net.dims.length - 1, m = ws.m;
@@ -234,39 +261,27 @@
     for (let l = L - 1; l >= 0; l--) {
       const nOut = net.dims[l + 1], nIn = net.dims[l];
       const dZ = ws.dZ[l], Aprev = l > 0 ? ws.A[l - 1] : X, dW = ws.dW[l], db = ws.db[l];
-      for (let i = 0; i < nOut; i++) {
-        const zo = i * m;
-        let k = 0;
-        // dW[i, k] = sum_j dZ[i, j] A_prev[k, j], each a sequential sum over j; two k at a
-        // time so each dZ load serves two sums (the order inside each sum is unchanged)
-        for (; k + 1 < nIn; k += 2) {
-          const a0 = k * m, a1 = a0 + m;
-          let s0 = 0.0, s1 = 0.0;
-          for (let j = 0; j < m; j++) {
-            const d = dZ[zo + j];
-            s0 += d * Aprev[a0 + j];
-            s1 += d * Aprev[a1 + j];
-          }
-          dW[i * nIn + k] = s0;
-          dW[i * nIn + k + 1] = s1;
-        }
-        for (; k < nIn; k++) {
-          const ao = k * m;
-          let s = 0.0;
-          for (let j = 0; j < m; j++) s += dZ[zo + j] * Aprev[ao + j];
-          dW[i * nIn + k] = s;
-        }
-        db[i] = pairwiseSum(dZ, zo, m);
-      }
+      gramT(dZ, nOut, Aprev, nIn, m, dW);
+      for (let i = 0; i < nOut; i++) db[i] = pairwiseSum(dZ, i * m, m);
       if (l === 0) break;
       // dA = Wᵀ·dZ, then dZ_prev = dA * act'(Z_prev, A_prev)
       const W = net.W[l], dA = ws.dA[l], Zp = ws.Z[l - 1], Ap = ws.A[l - 1], dZp = ws.dZ[l - 1];
       const WT = ws.WT[l];
       for (let i = 0; i < nOut; i++) for (let k = 0; k < nIn; k++) WT[k * nOut + i] = W[i * nIn + k];
-      matmul(WT, nIn, nOut, dZ, m, dA, ws.zero[l]);
       if (net.activation === "relu") {
-        for (let t = 0; t < nIn * m; t++) dZp[t] = Zp[t] > 0 ? dA[t] : dA[t] * 0.0;
+        // relu' is 0 where Z <= 0: there dZ_prev is dA * 0 = 0 and dA need not be summed
+        for (let k = 0; k < nIn; k++) {
+          const ko = k * m, wo = k * nOut;
+          for (let j = 0; j < m; j++) {
+            if (Zp[ko + j] > 0) {
+              let s = WT[wo] * dZ[j];
+              for (let i = 1; i < nOut; i++) s += WT[wo + i] * dZ[i * m + j];
+              dZp[ko + j] = s;
+            } else dZp[ko + j] = 0.0;
+          }
+        }
       } else {
+        matmul(WT, nIn, nOut, dZ, m, dA, ws.zero[l]);
         const d = net.act.deriv;
         for (let t = 0; t < nIn * m; t++) dZp[t] = dA[t] * d(Zp[t], Ap[t]);
       }
