@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "initlab.cli.sweep:sweep",
     "report": "initlab.cli.sweep:report",
     "export": "initlab.cli.sweep:export",
+    "playground": "initlab.cli.playground:playground",
     "coordcheck": "initlab.cli.coordcheck:coordcheck",
 }
 
