@@ -11,7 +11,7 @@ from typing import Any
 
 from initlab.core.errors import InitlabError
 from initlab.core.report import Plot
-from initlab.output import plots, plots_compare, plots_propagation
+from initlab.output import plots, plots_compare, plots_coordcheck, plots_propagation
 
 
 def _figure_of(drawn: Any) -> Any:
@@ -37,6 +37,7 @@ KINDS: dict[str, Callable[..., Any]] = {
     "histogram_grid": plots_propagation.histogram_grid,
     "depth_study": plots_propagation.depth_figure,
     "phase_diagram": plots_propagation.phase_diagram,
+    "coordcheck": plots_coordcheck.coordcheck_figure,
 }
 
 
