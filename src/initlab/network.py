@@ -123,7 +123,7 @@ def _weight_init(w_spec: InitSpec, gain: Any, spec: Any, l: int, L: int) -> Any:
         return init_mod.get(w_spec)
     if not isinstance(w_spec, str):
         raise InitlabError("gain applies to a registered scheme name, not to a callable")
-    takes = init_mod.parameters(w_spec.partition(":")[0])
+    takes = init_mod.parameters(init_mod.INITIALIZERS.parse(w_spec)[0])
     if gain != "auto":
         if "gain" not in takes:
             raise InitlabError(f"initializer {w_spec!r} takes no gain; its parameters: {takes}")

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from initlab import activations as act_mod
 from initlab.core.errors import InitlabError, check_choice, check_positive_float
 from initlab.core.registry import Registry
 from initlab.core.rng import RNG, as_rng
@@ -237,9 +238,7 @@ def sklearn_default(activation: str = "relu") -> Scheme:
     the same range right after each weight. Dense weights are drawn as sklearn's ``(in, out)``
     array and transposed, so a ``RandomState(seed)`` reproduces sklearn's ``coefs_[i].T``.
     """
-    from initlab.activations import get as get_activation
-
-    act = get_activation(activation)
+    act = act_mod.get(activation)
     factor = 2.0 if act.name == "sigmoid" else 6.0
 
     def bound(shape: Shape) -> float:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from initlab.core.errors import InitlabError, lookup
+from initlab import activations as act_mod
+from initlab.core.errors import InitlabError, normalise, unknown_name
 from initlab.core.quadrature import expect1, relu_like_second_moment
 from initlab.core.rng import RNG, RNGLike, as_rng
 
@@ -110,30 +111,24 @@ def derived_gain_squared(name: str, param: float | None = None) -> float:
     when ``g^2 = 1 / E[f(z)^2]``; it gives 2 for relu and ``2/(1+a^2)`` for leaky relu. The
     expectation comes from the one Gaussian quadrature, :func:`initlab.core.quadrature.expect1`.
     """
-    from initlab.activations import get as get_activation
-
     params = {} if param is None else {"alpha" if name == "elu" else "negative_slope": param}
-    f = get_activation(name, **params).fn
+    f = act_mod.get(name, **params).fn
     return float(1.0 / expect1(lambda h: f(h) ** 2, 1.0))
 
 
 def _gain_key(nonlinearity: Any, param: float | None) -> tuple[str, float | None]:
-    from initlab.activations import ALIASES, Activation
-
-    if isinstance(nonlinearity, Activation):
+    if isinstance(nonlinearity, act_mod.Activation):
         p = nonlinearity.params
         param = p.get("negative_slope", p.get("alpha", param))
         return nonlinearity.name, param
     if not isinstance(nonlinearity, str):
         raise InitlabError(f"nonlinearity must be a name, got {nonlinearity!r}")
-    key = nonlinearity.strip().lower().replace("-", "_")
-    return ALIASES.get(key, key), param
+    key = normalise(nonlinearity)
+    return act_mod.ALIASES.get(key, key), param
 
 
 def gain_squared(nonlinearity: Any, param: float | None = None) -> float:
     """The variance multiplier ``calculate_gain(nonlinearity, param)**2``, computed exactly."""
-    from initlab.activations import ACTIVATIONS
-
     key, param = _gain_key(nonlinearity, param)
     if key == "leaky_relu":
         slope = 0.01 if param is None else float(param)
@@ -147,8 +142,8 @@ def gain_squared(nonlinearity: Any, param: float | None = None) -> float:
         raise InitlabError(f"nonlinearity {nonlinearity!r} takes no parameter, got {param!r}")
     if key in _GAIN2:
         return _GAIN2[key]
-    valid = {**dict.fromkeys(_GAIN2), **dict.fromkeys(ACTIVATIONS)}
-    lookup(valid, key, "nonlinearity")
+    if key not in act_mod.ACTIVATIONS:
+        raise unknown_name("nonlinearity", nonlinearity, sorted({*_GAIN2, *act_mod.ACTIVATIONS}))
     return derived_gain_squared(key)
 
 
@@ -166,10 +161,8 @@ def calculate_gain(nonlinearity: Any, param: float | None = None) -> float:
 
 def gain_table() -> list[dict[str, Any]]:
     """One row per nonlinearity: name, gain, scale (= gain**2) and how the value was obtained."""
-    from initlab.activations import ACTIVATIONS
-
     rows = []
-    for name in sorted({*_GAIN2, *ACTIVATIONS}):
+    for name in sorted({*_GAIN2, *act_mod.ACTIVATIONS}):
         g2 = gain_squared(name)
         how = GAIN_SOURCE.get(name, "derived: 1/sqrt(E[f(z)^2]), z ~ N(0,1)")
         if name == "leaky_relu":

@@ -381,7 +381,7 @@ def predict_layers(
         ``variance_factor`` (``E[dA_{l-1}^2] / E[dA_l^2] = sigma_w2 n_l / n_{l-1} E[phi'(h_l)^2]``).
     """
     k = kernel(activation)
-    diag = [(w, q) for w, q in batch.diagonal()]
+    diag = batch.diagonal()
     pairs = batch.pairs() if spreads else []
     out: list[dict[str, Any]] = []
     for l, (sw2, sb2) in enumerate(zip(sigma_w2, sigma_b2, strict=True), start=1):
