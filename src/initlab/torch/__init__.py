@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from initlab.torch.audit import ParamAudit, audit
+from initlab.torch.init import InitRecord, Rule, init_
 from initlab.torch.measure import CallRecord, TorchMeasurement, measure
 
-__all__ = ["CallRecord", "TorchMeasurement", "measure"]
+__all__ = ["CallRecord", "InitRecord", "ParamAudit", "Rule", "TorchMeasurement", "audit", "init_",
+           "measure"]
