@@ -125,7 +125,7 @@ def run_case(
         })
     act_h = [rec.act_hist for rec in first.layers if rec.act_hist is not None]
     grad_h = [rec.grad_hist for rec in first.layers if rec.grad_hist is not None]
-    q_reps = [[(w, q) for w, q in p["q_reps"]] for p in pred]
+    q_reps = [p["q_reps"] for p in pred]
     input_rms = float(np.sqrt(np.mean([np.mean(m.X**2) for m in runs])))
     verdict = diag_mod.diagnose(
         activation, [{"activation": r["measured"], "gradient": r["gradient"]} for r in layers],
