@@ -85,3 +85,21 @@ def test_compare_report_in_chromium(tmp_path):
     res = compare(["zeros", "he_normal"], seeds=3, num_iterations=30, record_every=10)
     page = write_bundle(res, tmp_path / "compare")["index.html"]
     check(page, tmp_path, n_figures=3)
+
+
+def test_tutorial_page_in_chromium(tmp_path):
+    from initlab.experiments.tutorial import run_tutorial
+
+    page = write_bundle(run_tutorial(num_iterations=3), tmp_path / "tutorial")["index.html"]
+    check(page, tmp_path, n_figures=1 + 3 * 2 + 12)
+
+
+def test_histograms_and_phase_diagram_pages_in_chromium(tmp_path):
+    from initlab.experiments import histograms
+    from initlab.experiments.propagation_reports import HistogramsReport, phase_diagram
+
+    result = histograms.run(["he_normal"], ["relu", "tanh"], depth=3, width=20, samples=50)
+    page = write_bundle(HistogramsReport(result), tmp_path / "hist")["index.html"]
+    check(page, tmp_path, n_figures=2 * 2)
+    page = write_bundle(phase_diagram("tanh", 0.05, ["lecun_normal"], 100, 6), tmp_path / "phase")
+    check(page["index.html"], tmp_path, n_figures=1)
