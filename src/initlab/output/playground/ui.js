@@ -385,6 +385,8 @@
     state: () => Object.assign({}, S, { layers: S.layers, iteration: run.trainer.iteration, hash: toHash(S), playing }),
     /** Apply settings as the controls would; resolves to true when they were valid. */
     set: (raw) => apply(Object.assign({}, S, raw)),
+    /** The current parameters as plain arrays: {W: [[...]], b: [[...]]}. */
+    weights: () => ({ W: run.net.W.map((w) => Array.from(w)), b: run.net.b.map((b) => Array.from(b)) }),
     step: (n) => { const ok = advance(n || 1); render(); return ok; },
     errors: () => Object.fromEntries([...document.querySelectorAll(".err")].filter((e) => e.textContent).map((e) => [e.id.slice(4), e.textContent])),
     version: () => IL.TABLES.version,
