@@ -337,7 +337,7 @@ class CoordRun:
         """Everything that determines the run's numbers."""
         return {"kind": "coordcheck", "param": self.param, "optimizer": self.optimizer,
                 "learning_rate": self.learning_rate, "dims": list(self.dims), "seed": self.seed,
-                **dict(self.setup_key)}
+                "setup": dict(self.setup_key)}
 
     @property
     def run_id(self) -> str:
@@ -443,7 +443,7 @@ def run(layers: str | Sequence[int | str] = "64,W,W,W,10",
     setup = Setup(X, Y, act.name, head, gain, base_width or ws[0], statistic, steps, seed)
     key = (("activation", act.name), ("base_width", setup.base_width), ("batch", batch),
            ("dataset", dataset if data is None else "custom"), ("gain", gain),
-           ("statistic", statistic), ("steps", steps), ("seed", seed))
+           ("statistic", statistic), ("steps", steps), ("base_seed", seed))
     values: dict[tuple[str, str, int], tuple[Array, Array]] = {}
     trained = 0
     for p in params:
