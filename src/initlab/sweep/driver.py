@@ -8,7 +8,7 @@ the caller:
 * local processes through joblib/loky (``workers=N``; loky caps BLAS threads per worker),
 * an existing Dask distributed cluster (``scheduler="tcp://host:8786"`` or a ``Client``).
 
-Results come back as plain dicts; each finished chunk is committed to the store at once, so an
+Results come back as :class:`~initlab.sweep.run.RunResult` records; each finished chunk is committed to the store at once, so an
 interruption loses at most the chunks in flight, and rerunning computes only the missing runs.
 """
 
@@ -23,11 +23,11 @@ from typing import Any
 
 from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
 from initlab.core.report import Report, Section, Table
-from initlab.sweep.run import RunConfig, chunks, train_chunk
+from initlab.sweep.run import RunConfig, RunResult, chunks, train_chunk
 from initlab.sweep.spec import SweepSpec
 
 Chunk = list[RunConfig]
-Results = list[dict[str, Any]]
+Results = list[RunResult]
 
 
 @dataclass
