@@ -265,3 +265,21 @@ def test_open_store_refuses_newer_schema(tmp_path):
 def test_examples_are_valid_specs(path):
     spec = load_spec(path)
     assert len(spec.runs()) == len(spec) > 0
+
+
+def test_lsuv_is_a_data_dependent_initializer_with_checked_options():
+    from initlab.sweep.run import build_spec, check_init, init_params, needs_data
+
+    assert needs_data("LSUV:target=0.5") and not needs_data("he_normal")
+    check_init("lsuv:target=0.5,t_max=3")
+    with pytest.raises(InitlabError, match=r"initializer 'lsuv' does not take \['tagret'\]; valid: target"):
+        check_init("lsuv:tagret=0.5")
+    config = RunConfig("moons", "lsuv:target=0.5", "tanh", (8, 8))
+    spec = build_spec(config)
+    X = np.random.default_rng(0).standard_normal((2, 200))
+    params = init_params(config, spec, X)
+    # LSUV scales each layer to the target variance on the data it was given.
+    H1 = params["W1"] @ X + params["b1"]
+    assert np.var(H1) == pytest.approx(0.5, rel=0.1)
+    again = init_params(config, spec, X)
+    assert all(np.array_equal(params[k], again[k]) for k in params)
