@@ -24,7 +24,7 @@ from typing import Any
 
 from initlab import activations as act_mod
 from initlab.theory import meanfield as theory
-from initlab.theory.gaussian import relu_like_sigma_w2
+from initlab.theory.gaussian import SAT_MARGIN, relu_like_sigma_w2
 
 BAND = (1e-3, 1e3)
 GROWTH = 2.0
@@ -132,7 +132,7 @@ def layer_findings(
             out.append(f)
     sat = act.get("saturated_share")
     if sat is not None and sat > SATURATION_SHARE:
-        out.append(Finding("saturated", sat, f"{sat:.1%} of outputs within 0.01 of an asymptote: "
+        out.append(Finding("saturated", sat, f"{sat:.1%} of outputs within {SAT_MARGIN:g} of an asymptote: "
                            "their derivative is near 0"))
     if not out:
         out.append(Finding("healthy", ratio, "scale kept, input-dependent, not saturated"))
