@@ -33,6 +33,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from initlab import __version__
 from initlab.core.errors import InitlabError
 from initlab.sweep.run import RunResult
 
@@ -240,8 +241,6 @@ def open_store(path: str | Path, create: bool = False, readonly: bool = False) -
 
 
 def _create(conn: sqlite3.Connection) -> None:
-    from initlab import __version__
-
     # One transaction: a crash while creating leaves an empty file, never a half-made store.
     conn.execute("BEGIN IMMEDIATE")
     for statement in filter(str.strip, _SCHEMA.split(";")):
