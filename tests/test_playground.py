@@ -115,7 +115,7 @@ class Session:
     def close(self) -> None:
         self.page.close()
         assert self.errors == [], f"console errors: {self.errors}"
-        assert [u for u in self.requests if not u.startswith(("file://", "about:blank"))] == []
+        assert [u for u in self.requests if not u.startswith(("file://", "about:blank", "blob:"))] == []
 
 
 @pytest.fixture

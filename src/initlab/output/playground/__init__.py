@@ -51,7 +51,9 @@ def render_page(preset: str | None = None) -> str:
     data = json.dumps(page_tables(preset), separators=(",", ":"), allow_nan=False)
     # inside <script>, "</" would end the element: JSON allows the escaped form "<\/"
     data = data.replace("</", "<\\/")
-    scripts = "\n".join(f"<script>\n// {name}\n{_asset(name)}</script>" for name in SCRIPTS)
+    # ids let the page read engine.js's text back to start Web Workers from it
+    scripts = "\n".join(f'<script id="js-{name}">\n// {name}\n{_asset(name)}</script>'
+                        for name in SCRIPTS)
     page = _asset("page.html")
     return (page.replace("__VERSION__", __version__).replace("__TABLES__", data)
             .replace("__SCRIPTS__", scripts))

@@ -163,6 +163,7 @@
     }
     ws.WT = net.W.map((w) => new Float64Array(w.length));
     ws.zero = net.dims.slice(0, -1).map((n) => new Float64Array(n)); // dA has no bias
+    ws.idx = new Int32Array(m); // nonzero positions of one row (gramTSparse)
     ws.cost = new Float64Array(m);
     return ws;
   }
@@ -224,6 +225,35 @@
     }
   }
 
+  /**
+   * gramT for a relu layer's dZ, about half of whose entries are exactly 0 (relu' = 0): each
+   * row's sums run over its nonzero entries only, in the same order. Leaving out exact zeros
+   * changes no sum (x + 0*a = x for finite a), so the result is gramT's.
+   */
+  function gramTSparse(D, rows, A, cols, m, out, idx) {
+    for (let i = 0; i < rows; i++) {
+      const d0 = i * m, o = i * cols;
+      let n = 0;
+      for (let j = 0; j < m; j++) if (D[d0 + j] !== 0) idx[n++] = j;
+      let k = 0;
+      for (; k + 3 < cols; k += 4) {
+        const a0 = k * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
+        let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (let t = 0; t < n; t++) {
+          const j = idx[t], d = D[d0 + j];
+          s0 += d * A[a0 + j]; s1 += d * A[a1 + j]; s2 += d * A[a2 + j]; s3 += d * A[a3 + j];
+        }
+        out[o + k] = s0; out[o + k + 1] = s1; out[o + k + 2] = s2; out[o + k + 3] = s3;
+      }
+      for (; k < cols; k++) {
+        const a0 = k * m;
+        let s = 0.0;
+        for (let t = 0; t < n; t++) { const j = idx[t]; s += D[d0 + j] * A[a0 + j]; }
+        out[o + k] = s;
+      }
+    }
+  }
+
   /** Z = W·A_prev + b, A = act(Z) for every layer; returns the last layer's logits ws.Z[L-1]. */
   function forward(net, X, ws) {
     const L = net.dims.length - 1, m = ws.m;
@@ -261,7 +291,8 @@
     for (let l = L - 1; l >= 0; l--) {
       const nOut = net.dims[l + 1], nIn = net.dims[l];
       const dZ = ws.dZ[l], Aprev = l > 0 ? ws.A[l - 1] : X, dW = ws.dW[l], db = ws.db[l];
-      gramT(dZ, nOut, Aprev, nIn, m, dW);
+      if (l < L - 1 && net.activation === "relu") gramTSparse(dZ, nOut, Aprev, nIn, m, dW, ws.idx);
+      else gramT(dZ, nOut, Aprev, nIn, m, dW);
       for (let i = 0; i < nOut; i++) db[i] = pairwiseSum(dZ, i * m, m);
       if (l === 0) break;
       // dA = Wᵀ·dZ, then dZ_prev = dA * act'(Z_prev, A_prev)
@@ -398,8 +429,26 @@
     return ws.A[net.dims.length - 2];
   }
 
+  /**
+   * One preset training from given initial weights (the tutorial preset's unit of work), run
+   * to the end: {costs, iterations, train_accuracy, test_accuracy, W, b}. It touches no DOM, so
+   * the page can run it in a Web Worker as well as in the page.
+   */
+  function trainRun(P, r) {
+    const data = { X: Float64Array.from(P.train_X), Y: Float64Array.from(P.train_Y), m: P.m_train };
+    const net = makeNet(P.dims, P.activation, { W: r.W.map((a) => Float64Array.from(a)), b: r.b.map((a) => Float64Array.from(a)) });
+    const tr = new Trainer(net, data, makeOptimizer("gd", P.learning_rate, net), P.every);
+    tr.steps(P.num_iterations);
+    return {
+      initialization: r.initialization, scheme: r.scheme, iterations: tr.iterations, costs: tr.costs,
+      train_accuracy: accuracy(net, data.X, data.Y, data.m),
+      test_accuracy: accuracy(net, Float64Array.from(P.test_X), Float64Array.from(P.test_Y), P.m_test),
+      W: net.W.map((w) => Array.from(w)), b: net.b.map((b) => Array.from(b)),
+    };
+  }
+
   Object.assign(IL, {
-    RandomState, pairwiseSum, matmul, sigmoid, ACTIVATIONS, makeNet, workspace, forward, cost, backward,
+    trainRun, RandomState, pairwiseSum, matmul, sigmoid, ACTIVATIONS, makeNet, workspace, forward, cost, backward,
     makeOptimizer, Trainer, accuracy, probabilities,
   });
 })(typeof window !== "undefined" ? (window.IL = window.IL || {}) : (globalThis.IL = globalThis.IL || {}));

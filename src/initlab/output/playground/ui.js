@@ -279,24 +279,50 @@
   // ---------------------------------------------------------------- presets
   /** Train the tutorial's three runs from the document's weights; resolves to their results. */
   async function runTutorial() {
-    const P = IL.TABLES.tutorial, out = [];
+    const P = IL.TABLES.tutorial;
     const data = { X: Float64Array.from(P.train_X), Y: Float64Array.from(P.train_Y), m: P.m_train };
-    const tX = Float64Array.from(P.test_X), tY = Float64Array.from(P.test_Y);
     $("preset-status").textContent = "running the tutorial preset…";
-    for (const r of P.runs) {
-      const net = IL.makeNet(P.dims, P.activation, { W: r.W.map((a) => Float64Array.from(a)), b: r.b.map((a) => Float64Array.from(a)) });
-      const tr = new IL.Trainer(net, data, IL.makeOptimizer("gd", P.learning_rate, net), P.every);
-      while (tr.iteration < P.num_iterations) {
-        const t0 = performance.now();
-        while (tr.iteration < P.num_iterations && performance.now() - t0 < SLICE_MS) tr.steps(Math.min(100, P.num_iterations - tr.iteration));
-        await yieldToBrowser();
-      }
-      out.push({ initialization: r.initialization, scheme: r.scheme, iterations: tr.iterations, costs: tr.costs,
-        train_accuracy: IL.accuracy(net, data.X, data.Y, data.m), test_accuracy: IL.accuracy(net, tX, tY, P.m_test), curve: tr.curve, net });
-    }
+    // the three runs are independent: each goes to its own Web Worker (the cores work in
+    // parallel and the page stays responsive); where workers are unavailable, run here in slices
+    const results = await Promise.all(P.runs.map((r) => inWorker(P, r).catch(() => inPage(P, r))));
+    const out = results.map((res) => Object.assign(res, {
+      net: IL.makeNet(P.dims, P.activation, { W: res.W.map((a) => Float64Array.from(a)), b: res.b.map((a) => Float64Array.from(a)) }),
+    }));
     renderTutorial(out, data);
     $("preset-status").textContent = "tutorial preset: 3 runs of " + P.num_iterations + " iterations done";
-    return { runs: out.map(({ curve, net, ...rest }) => rest) };
+    return { runs: out.map(({ net, W, b, ...rest }) => rest) };
+  }
+
+  /** IL.trainRun in a Web Worker made from the page's own engine.js source (a blob: URL). */
+  function inWorker(P, r) {
+    return new Promise((resolve, reject) => {
+      const src = $("js-engine.js").textContent + "\nself.onmessage = (e) => self.postMessage(IL.trainRun(e.data.P, e.data.r));\n";
+      const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+      let w;
+      try { w = new Worker(url); } catch (e) { URL.revokeObjectURL(url); reject(e); return; }
+      const done = (f) => (x) => { w.terminate(); URL.revokeObjectURL(url); f(x); };
+      w.onmessage = done((e) => resolve(Object.assign(e.data, { where: "worker" })));
+      w.onerror = done((e) => { e.preventDefault(); reject(new Error(e.message)); });
+      w.postMessage({ P, r });
+    });
+  }
+
+  /** The same training in this page, in slices of ~12 ms that yield to the browser. */
+  async function inPage(P, r) {
+    const data = { X: Float64Array.from(P.train_X), Y: Float64Array.from(P.train_Y), m: P.m_train };
+    const net = IL.makeNet(P.dims, P.activation, { W: r.W.map((a) => Float64Array.from(a)), b: r.b.map((a) => Float64Array.from(a)) });
+    const tr = new IL.Trainer(net, data, IL.makeOptimizer("gd", P.learning_rate, net), P.every);
+    while (tr.iteration < P.num_iterations) {
+      const t0 = performance.now();
+      while (tr.iteration < P.num_iterations && performance.now() - t0 < SLICE_MS) tr.steps(Math.min(100, P.num_iterations - tr.iteration));
+      await yieldToBrowser();
+    }
+    return {
+      initialization: r.initialization, scheme: r.scheme, iterations: tr.iterations, costs: tr.costs,
+      train_accuracy: IL.accuracy(net, data.X, data.Y, data.m),
+      test_accuracy: IL.accuracy(net, Float64Array.from(P.test_X), Float64Array.from(P.test_Y), P.m_test),
+      W: net.W.map((w) => Array.from(w)), b: net.b.map((b) => Array.from(b)), where: "page",
+    };
   }
 
   function renderTutorial(runs, data) {
