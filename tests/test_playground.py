@@ -42,7 +42,7 @@ def test_page_is_self_contained_and_small(tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "import(" not in html and "fetch(" not in html and "XMLHttpRequest" not in html
     assert "default-src 'none'" in html
-    tables = json.loads(re.search(r'id="initlab-tables">(.*?)</script>', html, re.S).group(1))
+    tables = json.loads(re.search(r'id="initlab-tables">(.*?)</script>', html, re.DOTALL).group(1))
     assert tables["preset"] == "tutorial"
     # the laws come from the registry: every scheme with its own formula and parameters
     assert set(tables["initializers"]["schemes"]) == set(init_mod.names(aliases=False))
@@ -63,7 +63,7 @@ def test_cli_writes_page_and_rejects_bad_preset(tmp_path: Path) -> None:
 
 def test_render_page_embeds_the_tutorial_weights() -> None:
     html = render_page()
-    tables = json.loads(re.search(r'id="initlab-tables">(.*?)</script>', html, re.S).group(1))
+    tables = json.loads(re.search(r'id="initlab-tables">(.*?)</script>', html, re.DOTALL).group(1))
     data = datasets.load("moons")
     spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
     he = network.init_params(spec, "he_normal", "zeros", rng=np.random.RandomState(3))
@@ -228,7 +228,7 @@ def test_url_hash_round_trip(session: Session) -> None:
 @pytest.mark.browser
 def test_controls_change_the_state_and_bad_input_keeps_it(session: Session) -> None:
     page = session.page
-    state = lambda: session.js("window.initlab.state()")  # noqa: E731
+    state = lambda: session.js("window.initlab.state()")
     page.select_option("#c-dataset", "spirals")
     assert state()["dataset"] == "spirals" and "dataset=spirals" in page.url
     page.fill("#c-layers", "16,16,16")
