@@ -283,3 +283,12 @@ def test_lsuv_is_a_data_dependent_initializer_with_checked_options():
     assert np.var(H1) == pytest.approx(0.5, rel=0.1)
     again = init_params(config, spec, X)
     assert all(np.array_equal(params[k], again[k]) for k in params)
+
+
+def test_a_diverged_run_records_the_engine_its_chunk_used():
+    runs = [RunConfig("moons", i, "identity", (10, 10, 10), learning_rate=1.0, num_iterations=300,
+                      record_every=100) for i in ("normal:std=0.01", "random:scale=10")]
+    ok, bad = train_chunk(runs, engine="numpy")
+    assert (ok.status, bad.status) == ("trained", "diverged")
+    assert ok.engine == bad.engine == "numpy"
+    assert bad.final_cost is None and "costs" not in bad.arrays

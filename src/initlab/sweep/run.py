@@ -4,8 +4,8 @@ A run is fully described by a :class:`RunConfig`. Its id is the hash of the cano
 that config, so the same run gets the same id whatever order, chunk or machine it runs in, and
 its random seed comes from the config (``SeedSequence([base_seed, seed])``), never from its
 position. :func:`train_chunk` is the unit of work shipped to local processes or Dask workers: it
-trains every run of a chunk at once with the batched engine and returns plain dicts and arrays;
-it never writes anything.
+trains every run of a chunk at once with the batched engine and returns one :class:`RunResult`
+per run; it never writes anything.
 """
 
 from __future__ import annotations
@@ -283,7 +283,9 @@ def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
     t0 = time.perf_counter()
     histories = _train_all(spec, starts, X, Y, train_config(configs[0]), engine)
     per_run = (time.perf_counter() - t0) / len(configs)
-    return [_result(c, spec, data, p0, h, per_run, keep_params)
+    # A run that diverged has no history; it was trained by the engine its chunk used.
+    used = next((str(h.engine) for h in histories if not isinstance(h, Exception)), engine)
+    return [_result(c, spec, data, p0, h, per_run, keep_params, used)
             for c, p0, h in zip(configs, starts, histories, strict=True)]
 
 
@@ -318,9 +320,9 @@ def _layer_stats(spec: Spec, params: Params, X: Array) -> tuple[Array, Array]:
 
 
 def _result(c: RunConfig, spec: Spec, data: datasets.Dataset, p0: Params, h: Any,
-            seconds: float, keep_params: bool) -> RunResult:
+            seconds: float, keep_params: bool, chunk_engine: str) -> RunResult:
     w0, a0 = _layer_stats(spec, p0, data.train_X)
-    engine = str(getattr(h, "engine", ""))
+    engine = str(getattr(h, "engine", chunk_engine))
     final = _final_cost(spec, h, data) if not isinstance(h, Exception) else math.nan
     if not math.isfinite(final):
         return RunResult(c.run_id, "diverged", None, None, None, None, seconds, engine,
