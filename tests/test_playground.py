@@ -298,3 +298,15 @@ def test_screenshots(session: Session, tmp_path: Path) -> None:
     page.locator("#preset-out").screenshot(path=str(folder / "playground-part6.png"))
     assert all((folder / n).stat().st_size > 10_000 for n in
                ("playground-he-moons.png", "playground-small-init-tanh.png", "playground-part6.png"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "selu"])
+def test_mean_field_moments_follow_initlab_theory(session: Session, activation: str) -> None:
+    from initlab.theory.gaussian import kernel
+
+    k = kernel(activation)
+    for q in (3e-12, 0.037, 1.3, 17.0, 2.5e9):  # inside the table's grid and beyond both ends
+        got = session.js("([a, q]) => [IL.moment(a, 'second', q), IL.moment(a, 'mean', q)]", [activation, q])
+        assert got[0] == pytest.approx(float(k.second(q)), rel=1e-2)
+        assert got[1] == pytest.approx(float(k.mean(q)), rel=1e-2, abs=1e-12)

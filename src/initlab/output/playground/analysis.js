@@ -67,11 +67,23 @@
   }
   const rms = (s) => Math.sqrt(s.mean * s.mean + s.std * s.std);
 
-  /** Linear interpolation of a moment table (IL.TABLES.activations) at variance q. */
+  /**
+   * A moment table (IL.TABLES.activations) at variance q: linear interpolation inside the grid;
+   * outside it, a power law through the two end points (E[phi^2] ~ q for small q with smooth
+   * phi, ~ q for relu at any q) when both have one sign, else the end value.
+   */
   function moment(activation, which, q) {
     const tab = IL.TABLES.activations, [a, b, n] = tab.log10_q, ys = tab.activations[activation][which];
-    const x = Math.min(Math.max(Math.log10(Math.max(q, 1e-300)), a), b);
-    const pos = (x - a) / (b - a) * (n - 1), i = Math.min(Math.floor(pos), n - 2), f = pos - i;
+    const x = Math.log10(Math.max(q, 1e-300)), h = (b - a) / (n - 1);
+    const tail = (i0, i1) => {
+      const y0 = ys[i0], y1 = ys[i1];
+      if (!(y0 * y1 > 0)) return y0; // a power law needs two values of one sign
+      const slope = (Math.log10(Math.abs(y1)) - Math.log10(Math.abs(y0))) / ((i1 - i0) * h);
+      return y0 * Math.pow(10, slope * (x - (a + i0 * h)));
+    };
+    if (x < a) return tail(0, 1);
+    if (x > b) return tail(n - 1, n - 2);
+    const pos = (x - a) / h, i = Math.min(Math.floor(pos), n - 2), f = pos - i;
     return ys[i] * (1 - f) + ys[i + 1] * f;
   }
 
