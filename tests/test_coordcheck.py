@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from initlab import losses
 from initlab.core.errors import InitlabError
 from initlab.experiments import coordcheck as cc
+from initlab.experiments import coordcheck_train as tr
 from initlab.theory import parametrization as ptz
 
 
@@ -86,7 +86,7 @@ def test_unknown_names_list_the_valid_ones() -> None:
 
 
 def _loss(cell: cc.Cell, setup: cc.Setup, ws: list[np.ndarray], mults: list[float]) -> float:
-    hs, _ = cc._forward(ws, mults, setup.X, __import__("initlab").activations.get("tanh"))
+    hs, _ = tr._forward(ws, mults, setup.X, __import__("initlab").activations.get("tanh"))
     return losses.cross_entropy_from_logits(hs[-1][0], setup.Y)
 
 
@@ -96,9 +96,9 @@ def test_gradients_match_central_differences(param: str) -> None:
 
     setup = _setup()
     cell = cc.Cell(param, "sgd", 0.1, (6, 32, 32, 3), 32)
-    ws, mults = cc._init(cell, setup, [0])
-    hs, As = cc._forward(ws, mults, setup.X, activations.get("tanh"))
-    grads = cc._backward(ws, mults, hs, As, setup.Y, activations.get("tanh"),
+    ws, mults = tr._init(cell, setup, [0])
+    hs, As = tr._forward(ws, mults, setup.X, activations.get("tanh"))
+    grads = tr._backward(ws, mults, hs, As, setup.Y, activations.get("tanh"),
                          losses.get("softmax"))
     rng = np.random.default_rng(1)
     for l, g in enumerate(grads):
@@ -134,7 +134,7 @@ def test_a_diverging_run_is_marked_and_never_fitted() -> None:
     setup = _setup(steps=4)
     X = setup.X * 1e150
     big = cc.Setup(X, setup.Y, "identity", "softmax", 1.0, 8, "rms", 4)
-    size, change = cc.train_cell(cc.Cell("sp", "sgd", 1e150, (6, 16, 16, 3), 16), big, [0])
+    size, _ = cc.train_cell(cc.Cell("sp", "sgd", 1e150, (6, 16, 16, 3), 16), big, [0])
     assert np.isnan(size[-1]).all()
     row = cc.fit_row([8, 16, 32], np.stack([size[-1, 0]] * 3), 0.0, 0.1)
     assert row["verdict"] == "diverged" and row["slope"] is None
@@ -184,13 +184,6 @@ def test_layers_must_fit_the_data() -> None:
 # -------------------------------------------------------------------------------- the CLI
 
 
-def _cli(args: list[str]) -> tuple[int, str, str]:
-    from initlab.cli import cli
-
-    r = CliRunner().invoke(cli, args, standalone_mode=True)
-    return r.exit_code, r.stdout, r.stderr
-
-
 def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     from initlab.cli import main
 
@@ -212,7 +205,7 @@ def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str
 def test_cli_bad_input_is_one_line_exit_2(args: list[str], needle: str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _main(["coordcheck", *args], capsys)
-    assert code == 2
+    assert code == 2 and out == ""
     assert err.startswith("initlab: error: ") and needle in err and err.count("\n") == 1
     assert "Traceback" not in err
 
@@ -260,7 +253,7 @@ def test_cli_out_writes_figures_table_and_page(tmp_path: object,
 
 
 def test_depths_are_a_second_axis(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _main([*SMALL, "--depths", "1,3", "--json", "--param", "mup"], capsys)
+    _, out, _ = _main([*SMALL, "--depths", "1,3", "--json", "--param", "mup"], capsys)
     doc = json.loads(out)
     assert {r["depth"] for r in doc["rows"]} == {1, 3}
     assert {r["layer"] for r in doc["rows"] if r["depth"] == 3} == {"h1", "h2", "h3", "output"}
@@ -273,17 +266,18 @@ def test_store_resumes_without_retraining(tmp_path: object) -> None:
     from initlab.sweep.store import open_store
 
     path = f"{tmp_path}/cc.sqlite"
-    kw = dict(layers="64,W,W,10", steps=2, seeds=2, params=["mup"], optimizers="adam:lr=0.001")
+    kw: dict[str, object] = {"layers": "64,W,W,10", "steps": 2, "seeds": 2, "params": ["mup"],
+                             "optimizers": "adam:lr=0.001"}
     with open_store(path, create=True) as store:
         store.lock()
-        part = cc.run(widths=[8, 16, 32], store=store, **kw)
+        part = cc.run(widths=[8, 16, 32], store=store, **kw)  # type: ignore[arg-type]
     assert part.trained == 6
     with open_store(path) as store:
         store.lock()
-        full = cc.run(widths=[8, 16, 32, 64], store=store, **kw)
+        full = cc.run(widths=[8, 16, 32, 64], store=store, **kw)  # type: ignore[arg-type]
         assert len(store.run_ids()) == 8
     assert full.trained == 2  # only the new width
-    fresh = cc.run(widths=[8, 16, 32, 64], **kw)
+    fresh = cc.run(widths=[8, 16, 32, 64], **kw)  # type: ignore[arg-type]
     for key, (s, c) in fresh.values.items():
         assert np.array_equal(s, full.values[key][0]) and np.array_equal(c, full.values[key][1])
     assert [r["slope"] for r in fresh.rows] == [r["slope"] for r in full.rows]
@@ -295,6 +289,6 @@ def test_meanfield_scale_is_the_gaussian_l1_of_q() -> None:
     X = np.ones((4, 6))
     setup = cc.Setup(X, np.eye(3)[:, [0, 1, 2, 0, 1, 2]], "relu", "softmax", math.sqrt(2), 8,
                      "l1", 1)
-    got = cc.meanfield_scale(cc.Cell("sp", "sgd", 0.1, (4, 16, 16, 3), 16), setup)
+    got = tr.meanfield_scale(cc.Cell("sp", "sgd", 0.1, (4, 16, 16, 3), 16), setup)
     q1 = 2.0 * 1.0
     assert got[:2] == pytest.approx([math.sqrt(2 * q1 / math.pi)] * 2, rel=1e-9)

@@ -10,8 +10,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="the PyTorch coordinate check needs torch")
 nn = torch.nn
 
-from initlab.core.errors import InitlabError  # noqa: E402
-from initlab.torch.coordcheck import coordcheck  # noqa: E402
+from initlab.core.errors import InitlabError
+from initlab.torch.coordcheck import coordcheck
 
 D, K, M = 16, 10, 32
 WIDTHS = [64, 128, 256]
@@ -97,6 +97,7 @@ def test_numpy_engine_equals_torch_autograd(param: str, optimizer: str, lr: floa
     """initlab's NumPy training (weights, per-role learning rates of the table) against the same
     network trained by torch autograd and torch.optim in float64."""
     from initlab.experiments import coordcheck as cc
+    from initlab.experiments import coordcheck_train
     from initlab.theory import parametrization as ptz
 
     rng = np.random.default_rng(3)
@@ -106,14 +107,14 @@ def test_numpy_engine_equals_torch_autograd(param: str, optimizer: str, lr: floa
     width = 128
     cell = cc.Cell(param, optimizer, lr, (D, width, width, K), width)
     size, change = cc.train_cell(cell, setup, [0])
-    ws, _ = cc._init(cell, setup, [0])
+    ws, _ = coordcheck_train._init(cell, setup, [0])
     model = MLP(width).double()
     with torch.no_grad():
-        for p_, w in zip([model.fc1.weight, model.fc2.weight, model.readout.weight], ws):
+        for p_, w in zip([model.fc1.weight, model.fc2.weight, model.readout.weight], ws, strict=True):
             p_.copy_(torch.from_numpy(w[0]))
     p = ptz.get(param)
     groups = [{"params": [m.weight], "lr": p.learning_rate(role, optimizer, lr, width / 32)}
-              for m, role in zip([model.fc1, model.fc2, model.readout], ptz.layer_roles(2))]
+              for m, role in zip([model.fc1, model.fc2, model.readout], ptz.layer_roles(2), strict=True)]
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(groups)
     x, y = torch.from_numpy(X.T.copy()), torch.from_numpy(Y.argmax(axis=0))
     ref = coordcheck(lambda w: model, [width, width + 1, width + 2], (x, y),

@@ -6,8 +6,8 @@ exception), 1 when any departs (so it can gate CI), 2 on bad input.
 
 from __future__ import annotations
 
-import json
 import sys
+from typing import Any
 
 import click
 
@@ -54,20 +54,21 @@ def coordcheck(layers: str, widths: str, depths: str | None, params: str, optimi
     """Train a few steps at each width; fit log statistic vs log width per layer and step."""
     from initlab.experiments import coordcheck as cc
 
-    kw = dict(layers=layers, widths=_ints(widths, "widths"),
-              params=[p.strip() for p in params.split(",") if p.strip()], optimizers=optimizers,
-              steps=steps, seeds=seeds, dataset=dataset, statistic=statistic,
-              activation=activation, batch=batch,
-              depths=_ints(depths, "depths") if depths else None, tol=tol,
-              base_width=base_width, seed=seed)
+    kw: dict[str, Any] = {
+        "layers": layers, "widths": _ints(widths, "widths"),
+        "params": [p.strip() for p in params.split(",") if p.strip()], "optimizers": optimizers,
+        "steps": steps, "seeds": seeds, "dataset": dataset, "statistic": statistic,
+        "activation": activation, "batch": batch,
+        "depths": _ints(depths, "depths") if depths else None, "tol": tol,
+        "base_width": base_width, "seed": seed}
     if store_path:
         from initlab.sweep.store import open_store
 
         with open_store(store_path, create=True) as store:
             store.lock()
-            res = cc.run(**kw, store=store)  # type: ignore[arg-type]
+            res = cc.run(**kw, store=store)
     else:
-        res = cc.run(**kw)  # type: ignore[arg-type]
+        res = cc.run(**kw)
     if out_dir:
         from initlab.output.bundle import write_bundle
 
@@ -83,8 +84,8 @@ def coordcheck(layers: str, widths: str, depths: str | None, params: str, optimi
     sys.exit(0 if res.ok else 1)
 
 
-def _print(res: object) -> None:
-    rows = getattr(res, "rows")
+def _print(res: Any) -> None:
+    rows = res.rows
     click.echo(f"{'param':<5} {'opt':<8} {'d':>2} {'layer':<7} {'t':>2} {'quantity':<7} "
                f"{'slope':>7} {'95% CI':>18} {'pred':>5}  verdict")
     for r in rows:

@@ -69,7 +69,8 @@ def coordcheck_figure(widths: Sequence[int], layers: Sequence[str], values: Arra
 
     steps = values.shape[1]
     fig = Figure(figsize=(3.0 * steps, 3.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, steps, sharex=True))
+    drawn: Any = fig.subplots(1, steps, sharex=True, squeeze=False)
+    axes = list(drawn[0])
     for t, ax in enumerate(axes):
         label = f"{statistic}" if t == 0 else f"{statistic} of change"
         plot_coordcheck_panel(widths, values[:, t], layers, ax=ax, statistic=label,

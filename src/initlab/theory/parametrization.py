@@ -142,14 +142,18 @@ def predict(param: str | Parametrization, optimizer: str, n_hidden: int) -> Pred
     e = {r: p.role(r).init_var / 2 + p.role(r).multiplier + (0.0 if r == "input" else -0.5)
          for r in ROLES}
     fan_in = {"input": 0.0, "hidden": 1.0, "output": 1.0}
-    size, change, below = [], [], None
+    size: list[float] = []
+    change: list[float] = []
+    below: float | None = None
     for role in roles:
         rr = p.role(role)
         g = 0.0 if role == "output" else e["output"]
         c = rr.lr_exponent(rule)
         u = 2 * rr.multiplier + c + g if rule == "sgd" else rr.multiplier + c
         own = fan_in[role] + u
-        passed = None if below is None else below + (1.0 + e["output"] if role == "output" else 0.0)
+        passed: float | None = None
+        if below is not None:
+            passed = below + (1.0 + e["output"] if role == "output" else 0.0)
         change.append(own if passed is None else max(own, passed))
         size.append(0.5 + e["output"] if role == "output" else 0.0)
         below = change[-1]
