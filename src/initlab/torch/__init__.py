@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from initlab.torch.audit import ParamAudit, audit
 from initlab.torch.init import InitRecord, Rule, init_
+from initlab.torch.lsuv import LsuvRecord, lsuv_
 from initlab.torch.measure import CallRecord, TorchMeasurement, measure
 
-__all__ = ["CallRecord", "InitRecord", "ParamAudit", "Rule", "TorchMeasurement", "audit", "init_",
-           "measure"]
+__all__ = ["CallRecord", "InitRecord", "LsuvRecord", "ParamAudit", "Rule", "TorchMeasurement",
+           "audit", "init_", "lsuv_", "measure"]
