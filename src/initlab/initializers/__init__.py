@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -309,6 +309,10 @@ def parameters(name: str) -> list[str]:
     return INITIALIZERS.parameters(name)
 
 
+@overload
+def get(spec: str, **params: Any) -> Scheme: ...
+@overload
+def get(spec: Callable[..., Array], **params: Any) -> Callable[..., Array]: ...
 def get(spec: str | Callable[..., Array], **params: Any) -> Scheme | Callable[..., Array]:
     """Return an initializer from a name, a ``NAME[:key=value,...]`` string or a callable.
 

@@ -42,7 +42,7 @@ def _recipe(name: str) -> dict[str, Any] | None:
     """
     scheme = init_mod.get(name)
     try:
-        one, wide = (scheme.describe(s) for s in ((1, 1), (1, 4)))  # type: ignore[union-attr]
+        one, wide = (scheme.describe(s) for s in ((1, 1), (1, 4)))
     except InitlabError:  # shape-restricted kinds (dirac) are not this family
         return None
     if one.kind not in ("normal", "uniform", "truncated_normal") or one.std == wide.std:
@@ -61,8 +61,8 @@ def initializer_table() -> dict[str, Any]:
         scheme = init_mod.get(name)
         schemes[name] = {
             "params": {k: (None if p.default is None else p.default) for k, p in sig.items()},
-            "formula": scheme.formula,  # type: ignore[union-attr]
-            "bias": scheme.bias,  # type: ignore[union-attr]
+            "formula": scheme.formula,
+            "bias": scheme.bias,
             "recipe": _recipe(name),
         }
     gains = {row["nonlinearity"]: row["scale"] for row in init_mod.gain_table()}
