@@ -178,7 +178,21 @@
     for (; r + 3 < rows; r += 4) {
       const w0 = r * inner, w1 = w0 + inner, w2 = w1 + inner, w3 = w2 + inner, o = r * m;
       const b0 = bias[r], b1 = bias[r + 1], b2 = bias[r + 2], b3 = bias[r + 3];
-      for (let j = 0; j < m; j++) {
+      let j = 0;
+      // two examples at a time: each weight load serves two sums, each input load four
+      for (; j + 1 < m; j += 2) {
+        let a = A[j], c = A[j + 1], x = W[w0], y = W[w1], z = W[w2], u = W[w3];
+        let s0 = x * a, s1 = y * a, s2 = z * a, s3 = u * a;
+        let t0 = x * c, t1 = y * c, t2 = z * c, t3 = u * c;
+        for (let k = 1, p = m + j; k < inner; k++, p += m) {
+          a = A[p]; c = A[p + 1]; x = W[w0 + k]; y = W[w1 + k]; z = W[w2 + k]; u = W[w3 + k];
+          s0 += x * a; s1 += y * a; s2 += z * a; s3 += u * a;
+          t0 += x * c; t1 += y * c; t2 += z * c; t3 += u * c;
+        }
+        out[o + j] = s0 + b0; out[o + m + j] = s1 + b1; out[o + 2 * m + j] = s2 + b2; out[o + 3 * m + j] = s3 + b3;
+        out[o + j + 1] = t0 + b0; out[o + m + j + 1] = t1 + b1; out[o + 2 * m + j + 1] = t2 + b2; out[o + 3 * m + j + 1] = t3 + b3;
+      }
+      for (; j < m; j++) {
         let a = A[j];
         let s0 = W[w0] * a, s1 = W[w1] * a, s2 = W[w2] * a, s3 = W[w3] * a;
         for (let k = 1; k < inner; k++) {
@@ -234,7 +248,8 @@
     for (let i = 0; i < rows; i++) {
       const d0 = i * m, o = i * cols;
       let n = 0;
-      for (let j = 0; j < m; j++) if (D[d0 + j] !== 0) idx[n++] = j;
+      // branch-free compaction: always write, advance only past a nonzero (no mispredictions)
+      for (let j = 0; j < m; j++) { idx[n] = j; n += D[d0 + j] !== 0 ? 1 : 0; }
       let k = 0;
       for (; k + 3 < cols; k += 4) {
         const a0 = k * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
@@ -388,18 +403,22 @@
     steps(n) {
       const { net, ws, data } = this;
       for (let s = 0; s < n; s++) {
-        const c = cost(forward(net, data.X, ws), data.Y, ws);
-        if (!Number.isFinite(c)) {
-          throw new Error("training diverged at iteration " + this.iteration + " (cost " + c + "); lower the learning rate or the weight scale");
+        const it = this.iteration, ZL = forward(net, data.X, ws);
+        // The cost is what the engine records (every 10th step for the plot, every `every`
+        // for the printed list). On the other steps only its finiteness matters (divergence),
+        // and it is finite exactly when every logit is (moderate ones keep the sum finite),
+        // so those steps check the logits and skip the 2m exp/log1p of the cost.
+        if (it % 10 === 0 || it % this.every === 0 || !moderate(ZL, data.m)) {
+          const c = cost(ZL, data.Y, ws);
+          if (!Number.isFinite(c)) {
+            throw new Error("training diverged at iteration " + it + " (cost " + c + "); lower the learning rate or the weight scale");
+          }
+          if (it % this.every === 0) { this.costs.push(c); this.iterations.push(it); }
+          if (it % 10 === 0) this.curve.push([it, c]);
+          this.lastCost = c;
         }
         backward(net, data.X, data.Y, ws);
         this.opt.step(net, ws);
-        if (this.iteration % this.every === 0) {
-          this.costs.push(c);
-          this.iterations.push(this.iteration);
-        }
-        if (this.iteration % 10 === 0) this.curve.push([this.iteration, c]);
-        this.lastCost = c;
         this.iteration++;
       }
       for (let l = 0; l < net.W.length; l++) {
@@ -408,6 +427,11 @@
         }
       }
     }
+  }
+  /** True when every logit is finite and below 1e300 in size (then the cost is finite). */
+  function moderate(Z, m) {
+    for (let j = 0; j < m; j++) if (!(Math.abs(Z[j]) < 1e300)) return false;
+    return true;
   }
   function allFinite(a) {
     for (let t = 0; t < a.length; t++) if (!Number.isFinite(a[t])) return false;
