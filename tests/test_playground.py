@@ -310,3 +310,15 @@ def test_mean_field_moments_follow_initlab_theory(session: Session, activation: 
         got = session.js("([a, q]) => [IL.moment(a, 'second', q), IL.moment(a, 'mean', q)]", [activation, q])
         assert got[0] == pytest.approx(float(k.second(q)), rel=1e-2)
         assert got[1] == pytest.approx(float(k.mean(q)), rel=1e-2, abs=1e-12)
+
+
+@pytest.mark.browser
+def test_part6_shows_the_tutorial_figures_counts(session: Session, tutorial_json: dict) -> None:
+    """The page's part 6 also shows initlab tutorial's own figures: same bin counts and ranges."""
+    got = session.js("window.initlab.runPreset('part6')")
+    want = tutorial_json["activation_distributions"]["cases"]
+    assert len(got["figures"]) == len(want) == 12
+    for fig, case in zip(got["figures"], want, strict=True):
+        assert (fig["label"], fig["activation"], fig["range"]) == (case["label"], case["activation"], case["range"])
+        assert fig["counts"] == [layer["counts"] for layer in case["layers"]]
+    assert session.page.locator("#preset-out canvas").count() == 12 * 5 * 2

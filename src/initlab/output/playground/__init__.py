@@ -40,7 +40,7 @@ def page_tables(preset: str | None = None, part6_seed: int = 0) -> dict[str, Any
         check_choice(preset, PRESETS, "playground preset")
     tables = registry_tables()
     tables["tutorial"] = tutorial_preset()
-    tables["part6"] = {**part6_preset(), "seed": part6_seed}
+    tables["part6"] = part6_preset(part6_seed)
     tables["preset"] = preset
     tables["version"] = __version__
     return finite_json(tables)  # type: ignore[no-any-return]

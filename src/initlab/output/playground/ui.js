@@ -363,11 +363,21 @@
           row.appendChild(cv);
         });
         box.appendChild(row);
+        // the same case as initlab tutorial's figure drew it (its counts, embedded)
+        const fig = P.figures[c - 1], frow = document.createElement("div");
+        frow.className = "p6row";
+        frow.innerHTML = "<div class='p6label'>initlab tutorial's figure (Generator seed " + seed + ")</div>";
+        fig.counts.forEach((counts, l) => {
+          const cv = document.createElement("canvas"); cv.width = 140; cv.height = 50;
+          drawCounts(cv, counts, "#999", (l + 1) + "-layer [" + fmtNum(fig.range[0]) + ", " + fmtNum(fig.range[1]) + "]");
+          frow.appendChild(cv);
+        });
+        box.appendChild(frow);
         await yieldToBrowser();
       }
     }
     $("preset-status").textContent = "part-6 preset: 12 cases, inputs RandomState(" + seed + "), weights RandomState(" + seed + " + 1 + case)";
-    return { seed, cases };
+    return { seed, cases, figures: P.figures };
   }
 
   async function runPreset(name) {
