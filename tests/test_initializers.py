@@ -51,6 +51,7 @@ def closed_form(name, shape):
         "normal": _n(1.0),
         "uniform": _u(0.05),
         "truncated_normal": ("truncated_normal", C, 2.0, 1.0),
+        "trunc_normal": ("truncated_normal", C, 2.0, 1.0),  # torch's defaults: a=-2, b=2, std 1
         "random": _n(10.0),
         "variance_scaling": _n(math.sqrt(1 / fi)),
         "he_normal": _n(math.sqrt(2 / fi)),
@@ -381,9 +382,9 @@ def test_compute_fans_pytorch_rule(shape, fans):
     [
         (lambda: I.compute_fans((5,)), "at least 2"),
         (lambda: I.compute_fans(()), "at least 2"),
-        (lambda: I.get("he_normal")((0, 3), 0), "positive"),
-        (lambda: I.get("normal")((3, -1), 0), "positive"),
-        (lambda: I.get("normal")((3, 2.5), 0), "positive"),
+        (lambda: I.get("normal")((3, -1), 0), "non-negative integers"),
+        (lambda: I.get("normal")((3, 2.5), 0), "non-negative integers"),
+        (lambda: I.get("he_normal").describe((0, 3)), "positive"),
         (lambda: I.get("nope"), "valid: .*he_normal"),
         (lambda: I.get("normal:std"), "malformed"),
         (lambda: I.get("normal:std=0.1,std=0.2"), "twice"),

@@ -146,9 +146,17 @@ def elu(alpha: float = 1.0) -> Activation:
     return Activation("elu", fn, d, params={"alpha": a}, code=5)
 
 
+#: Largest ``|parameter|`` accepted: its square (gains, mean-field moments) stays finite.
+MAX_PARAM = 1e150
+
+
 def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InitlabError(f"activation parameter {what} must be a finite number, got {value!r}")
+    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    if not ok or not abs(value) <= MAX_PARAM:  # also False for NaN, inf and ints past 1.8e308
+        raise InitlabError(
+            f"activation parameter {what} must be a finite number with |{what}| <= "
+            f"{MAX_PARAM:g}, got {value!r}"
+        )
     return float(value)
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from initlab.core.errors import InitlabError, check_positive_float
+from initlab.core.errors import InitlabError, as_float, check_positive_float
 from initlab.core.registry import Registry
 
 Array = NDArray[np.float64]
@@ -107,6 +107,22 @@ def get(name: str, learning_rate: float, **kw: Any) -> Optimizer:
     key, parsed = OPTIMIZERS.parse(name)
     options = {**parsed, **kw}
     for k, val in options.items():
-        if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+        if isinstance(val, bool) or not isinstance(val, int | float | np.floating):
             raise InitlabError(f"optimizer option {k} must be a finite number, got {val!r}")
+        x = as_float(val, f"optimizer option {k}")  # 10**400 is refused here, not overflowing
+        low, high, interval = RANGES.get(k, (-math.inf, math.inf, "finite"))
+        if not (math.isfinite(x) and low <= x < high and not (k == "epsilon" and x == 0)):
+            raise InitlabError(f"optimizer option {k} must be a number in {interval}, got {val!r}")
+        options[k] = x
     return OPTIMIZERS.get(key, learning_rate=lr, **options)
+
+
+#: Allowed values of each option: [low, high) and the text naming the interval. Momentum and Adam
+#: average with weight beta on the past: beta < 0 flips signs, beta >= 1 never forgets (Adam's
+#: 1 - beta**t bias correction then overflows or divides by zero).
+RANGES: dict[str, tuple[float, float, str]] = {
+    "beta": (0.0, 1.0, "[0, 1)"),
+    "beta1": (0.0, 1.0, "[0, 1)"),
+    "beta2": (0.0, 1.0, "[0, 1)"),
+    "epsilon": (0.0, math.inf, "(0, inf)"),
+}

@@ -75,15 +75,28 @@ def check_positive_int(value: Any, what: str, minimum: int = 1) -> int:
 
 
 def check_positive_float(value: Any, what: str, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float, raising unless it is finite and > 0 (or >= 0)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InitlabError(f"{what} must be a number, got {value!r}") from None
+    """Return ``value`` as a float, raising unless it is finite and > 0 (or >= 0).
+
+    Booleans, strings and integers beyond float64's range are refused with the same error.
+    """
+    x = as_float(value, what)
     if not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise InitlabError(f"{what} must be finite and {bound}, got {value!r}")
     return x
+
+
+def as_float(value: Any, what: str) -> float:
+    """``float(value)`` for a real number (not a bool, not a string), else :class:`InitlabError`.
+
+    An integer too large for a float64 (``10**400``) is refused instead of raising OverflowError.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InitlabError(f"{what} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise InitlabError(f"{what} is out of float64's range, got {str(value)[:20]}...") from None
 
 
 def check_layer_dims(dims: Iterable[Any]) -> tuple[int, ...]:

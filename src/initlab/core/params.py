@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 
 from initlab.core.errors import InitlabError
 
 Value = float | int | str | bool
+_FLOAT_MAX = sys.float_info.max
 
 
 def parse_value(text: str) -> Value:
@@ -15,9 +17,13 @@ def parse_value(text: str) -> Value:
     if low in {"true", "false"}:
         return low == "true"
     try:
-        return int(low)
+        n = int(low)
     except ValueError:
         pass
+    else:
+        if abs(n) > _FLOAT_MAX:  # no parameter is meaningful beyond float64's range
+            raise InitlabError(f"parameter value {text.strip()[:20]}... is out of range (above 1.8e308)")
+        return n
     try:
         x = float(low)
     except ValueError:

@@ -52,6 +52,7 @@ from initlab.initializers.structured import (
     orthogonal,
     random,
     sparse,
+    trunc_normal,
     truncated_normal,
     uniform,
     zeros,
@@ -64,7 +65,7 @@ __all__ = [
     "glorot_uniform", "he_normal", "he_truncated_normal", "he_uniform", "identity",
     "keras_default", "lecun_normal", "lecun_truncated_normal", "lecun_uniform", "names",
     "normal", "ones", "orthogonal", "random", "sklearn_default", "sparse", "torch_default",
-    "truncated_normal", "truncated_standard_normal", "uniform", "variance_scaling", "zeros",
+    "trunc_normal", "truncated_normal", "truncated_standard_normal", "uniform", "variance_scaling", "zeros",
 ]  # fmt: skip
 
 Mode = Literal["fan_in", "fan_out", "fan_avg"]
@@ -140,7 +141,10 @@ def _resolve_scale(default: float, gain: Any, nonlinearity: Any, negative_slope:
     if gain is not None and (nonlinearity is not None or negative_slope is not None):
         raise InitlabError("give either gain or nonlinearity (+ negative_slope), not both")
     if gain is not None:
-        return check_positive_float(gain, "gain") ** 2
+        g = check_positive_float(gain, "gain")
+        if not 0.0 < g * g < math.inf:
+            raise InitlabError(f"gain**2 must be a positive finite float64, got gain={gain!r}")
+        return g * g
     if negative_slope is not None:
         slope = finite_float(negative_slope, "negative_slope")
         # PyTorch's kaiming_*(a=...) reads a slope without a name as leaky_relu's.
@@ -196,21 +200,27 @@ lecun_truncated_normal = _vs_named(
 # --- the frameworks' layer defaults, with their bias rules --------------------------------------
 
 
-def torch_default() -> Scheme:
+def torch_default(transposed: bool = False) -> Scheme:
     """PyTorch's Linear/Conv default: ``kaiming_uniform_(a=sqrt(5))`` = U(+-1/sqrt(fan_in)).
 
     The bias is drawn from the same U(+-1/sqrt(fan_in)) (fan_in of the weight), after the weight.
+    It has one entry per output channel: ``shape[0]`` for Linear/Conv weights ``(out, in, *k)``,
+    ``shape[1]`` for ConvTranspose weights ``(in, out, *k)`` (``transposed=True``; with groups,
+    pass the bias length as ``size``).
     """
+    if not isinstance(transposed, bool):
+        raise InitlabError(f"transposed must be true or false, got {transposed!r}")
 
     def bound(shape: Shape) -> float:
         return 1.0 / math.sqrt(compute_fans(shape)[0])
 
-    def bias(w_shape: Shape, rng: Any) -> Array:
+    def bias(w_shape: Shape, rng: Any, size: int | None = None) -> Array:
         b = bound(w_shape)
-        return as_rng(rng).uniform(-b, b, size=w_shape[0])
+        n = size if size is not None else w_shape[1 if transposed else 0]
+        return as_rng(rng).uniform(-b, b, size=n)
 
     return Scheme(
-        "torch_default",
+        spec_name("torch_default", transposed=transposed or None),
         "U(±1/sqrt(fan_in)) = kaiming_uniform(a=sqrt(5)); std 1/sqrt(3·fan_in)",
         lambda shape, law, r: r.uniform(*law.interval, size=shape),
         lambda shape: uniform_law(-bound(shape), bound(shape)),
@@ -274,14 +284,13 @@ INITIALIZERS = Registry[Scheme](
         "xavier_normal": "glorot_normal",
         "xavier_uniform": "glorot_uniform",
         "xavier_truncated_normal": "glorot_truncated_normal",
-        "trunc_normal": "truncated_normal",
         "eye": "identity",
         "pytorch_default": "torch_default",
         "jax_default": "flax_default",
     },
 )
 for _factory in (
-    zeros, ones, constant, normal, uniform, truncated_normal, random, variance_scaling,
+    zeros, ones, constant, normal, uniform, truncated_normal, trunc_normal, random, variance_scaling,
     he_normal, he_uniform, he_truncated_normal, glorot_normal, glorot_uniform,
     glorot_truncated_normal, lecun_normal, lecun_uniform, lecun_truncated_normal,
     orthogonal, identity, dirac, sparse,

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from initlab import activations as act_mod
-from initlab.core.errors import InitlabError, normalise, unknown_name
+from initlab.core.errors import InitlabError, as_float, normalise, unknown_name
 from initlab.core.quadrature import expect1, relu_like_second_moment
 from initlab.core.rng import RNG, RNGLike, as_rng
 
@@ -29,24 +29,23 @@ Shape = tuple[int, ...]
 TRUNC_STD_2SIGMA = 0.87962566103423978
 
 
-def check_shape(shape: Any) -> Shape:
-    """Validate a weight shape: a tuple of positive ints."""
+def check_shape(shape: Any, allow_empty: bool = False) -> Shape:
+    """Validate a weight shape: a tuple of positive ints (``allow_empty``: zeros allowed too)."""
+    least = 0 if allow_empty else 1
+    what = "non-negative" if allow_empty else "positive"
     try:
         dims = tuple(int(s) for s in shape)
         exact = all(not isinstance(s, bool) and float(s) == int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise InitlabError(f"shape must be a tuple of positive integers, got {shape!r}") from None
-    if not exact or any(d < 1 for d in dims):
-        raise InitlabError(f"shape must be a tuple of positive integers, got {shape!r}")
+    except (TypeError, ValueError, OverflowError):
+        raise InitlabError(f"shape must be a tuple of {what} integers, got {shape!r}") from None
+    if not exact or any(d < least for d in dims):
+        raise InitlabError(f"shape must be a tuple of {what} integers, got {shape!r}")
     return dims
 
 
 def finite_float(value: Any, what: str) -> float:
-    """Return ``value`` as a finite float, or raise naming ``what``."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InitlabError(f"{what} must be a number, got {value!r}") from None
+    """Return ``value`` as a finite float, or raise naming ``what`` (bools and strings too)."""
+    x = as_float(value, what)
     if not math.isfinite(x):
         raise InitlabError(f"{what} must be finite, got {value!r}")
     return x
@@ -131,12 +130,10 @@ def gain_squared(nonlinearity: Any, param: float | None = None) -> float:
     """The variance multiplier ``calculate_gain(nonlinearity, param)**2``, computed exactly."""
     key, param = _gain_key(nonlinearity, param)
     if key == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
-        if not math.isfinite(slope):
-            raise InitlabError(f"negative_slope must be finite, got {param!r}")
+        slope = 0.01 if param is None else act_mod.leaky_relu(param).params["negative_slope"]
         return 1.0 / relu_like_second_moment(slope)
     if key == "elu":
-        alpha = 1.0 if param is None else float(param)
+        alpha = 1.0 if param is None else act_mod.elu(param).params["alpha"]
         return derived_gain_squared("elu", alpha)
     if param is not None:
         raise InitlabError(f"nonlinearity {nonlinearity!r} takes no parameter, got {param!r}")
@@ -218,7 +215,7 @@ class Law:
         return {**asdict(self), "bound": self.bound}
 
 
-BiasRule = Callable[[Shape, RNGLike], Array]
+BiasRule = Callable[..., Array]
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,13 +247,27 @@ class Scheme:
     default_bias: BiasRule | None = None
 
     def __call__(self, shape: Any, rng: RNGLike = None) -> Array:
-        dims = check_shape(shape)
-        law = self.law(dims)  # also rejects unsupported shapes before any draw
+        """Draw weights of ``shape``; a shape with a zero dimension gives an empty array (as in
+        PyTorch and JAX), without drawing."""
+        dims = check_shape(shape, allow_empty=True)
+        if 0 in dims:
+            return np.zeros(dims)
+        law = self._law(dims)  # also rejects unsupported shapes before any draw
         return np.asarray(self.draw(dims, law, as_rng(rng)), dtype=np.float64)
 
     def describe(self, shape: Any) -> Law:
         """The :class:`Law` this scheme draws for ``shape``."""
-        return self.law(check_shape(shape))
+        return self._law(check_shape(shape))
+
+    def _law(self, dims: Shape) -> Law:
+        law = self.law(dims)
+        values = [law.mean, law.std, law.low, law.high, law.sigma]
+        if not all(math.isfinite(v) for v in values if v is not None):
+            raise InitlabError(
+                f"{self.name} gives non-finite weights for shape {dims} "
+                f"(mean {law.mean!r}, std {law.std!r}); use smaller parameters"
+            )
+        return law
 
     def __repr__(self) -> str:
         return f"Scheme({self.name!r}: {self.formula})"
@@ -269,8 +280,8 @@ def spec_name(name: str, **params: Any) -> str:
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
+    if isinstance(v, float | np.floating):
+        return repr(float(v))  # shortest text that reads back as the same float: exact round trip
     return str(getattr(v, "name", v))
 
 

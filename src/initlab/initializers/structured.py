@@ -100,6 +100,33 @@ def truncated_normal(
     )
 
 
+def trunc_normal(mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Scheme:
+    """``torch.nn.init.trunc_normal_``: N(mean, std^2) conditioned on the absolute ``[a, b]``.
+
+    The bounds are values, not std units (PyTorch's convention, defaults -2 and 2), and ``std``
+    is the std of the untruncated normal: ``trunc_normal:std=0.02`` cuts at +-100 sigma and draws
+    std 0.02. :func:`truncated_normal` is the std-unit form (JAX's and Keras').
+    """
+    mu = finite_float(mean, "mean")
+    s = check_positive_float(std, "std")
+    lo, hi = finite_float(a, "a"), finite_float(b, "b")
+    if not lo < hi:
+        raise InitlabError(f"trunc_normal needs a < b, got a={a!r}, b={b!r}")
+    zlo, zhi = (lo - mu) / s, (hi - mu) / s
+    if not (math.isfinite(zlo) and math.isfinite(zhi)):
+        raise InitlabError(f"trunc_normal: std {std!r} is too small for the window [{a!r}, {b!r}]")
+    law = truncated_normal_law(mu, s, zlo, zhi)
+    law = Law(law.kind, law.mean, law.std, lo, hi, s)  # the exact bounds, not mu + z * s
+    if not math.isfinite(law.std) or law.std <= 0:
+        raise InitlabError(f"trunc_normal: the window [{lo}, {hi}] holds no probability mass")
+    return Scheme(
+        spec_name("trunc_normal", mean=mean, std=std, a=a, b=b),
+        f"N({mu:g}, {s:g}²) cut at [{lo:g}, {hi:g}] (absolute bounds, PyTorch's trunc_normal_)",
+        lambda shape, law, r: np.clip(mu + s * truncated_standard_normal(shape, r, zlo, zhi), lo, hi),
+        lambda shape: law,
+    )
+
+
 def random(scale: float = 10.0) -> Scheme:
     """The tutorial's "large random" weights: ``randn(...) * scale``."""
     s = check_positive_float(scale, "scale", allow_zero=True)
@@ -230,8 +257,9 @@ def sparse(sparsity: float = 0.1, std: float = 0.01) -> Scheme:
     the zeros are placed per flattened column. Unlike PyTorch, the zero positions come from the
     same ``rng`` (PyTorch draws them from the global generator).
     """
-    s = float(sparsity) if isinstance(sparsity, int | float) else None
-    if s is None or isinstance(sparsity, bool) or not 0.0 <= s < 1.0:
+    ok = isinstance(sparsity, int | float) and not isinstance(sparsity, bool)
+    s = float(sparsity) if ok and abs(sparsity) < 2 else None  # abs first: no float(10**400)
+    if s is None or not 0.0 <= s < 1.0:
         raise InitlabError(f"sparsity must be a number in [0, 1), got {sparsity!r}")
     sd = check_positive_float(std, "std", allow_zero=True)
 
