@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "export": "initlab.cli.sweep:export",
     "playground": "initlab.cli.playground:playground",
     "coordcheck": "initlab.cli.coordcheck:coordcheck",
+    "inspect": "initlab.cli.inspect:inspect",
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from initlab.core.errors import InitlabError
 from initlab.core.report import Plot
-from initlab.output import plots, plots_compare, plots_coordcheck, plots_propagation
+from initlab.output import plots, plots_compare, plots_coordcheck, plots_propagation, plots_torch
 
 
 def _figure_of(drawn: Any) -> Any:
@@ -38,6 +38,8 @@ KINDS: dict[str, Callable[..., Any]] = {
     "depth_study": plots_propagation.depth_figure,
     "phase_diagram": plots_propagation.phase_diagram,
     "coordcheck": plots_coordcheck.coordcheck_figure,
+    "torch_scales": plots_torch.scales_figure,
+    "torch_histograms": plots_torch.call_histograms,
 }
 
 

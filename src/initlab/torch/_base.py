@@ -138,8 +138,8 @@ def unit_dim(module: Any, t: Any, previous: int | None = None) -> int:
     if isinstance(module, CHANNEL_FIRST):
         return 1
     if previous is not None and (type(module) in ACTIVATIONS or isinstance(module, nn.Dropout)):
-        return min(previous, t.dim() - 1)
-    return t.dim() - 1
+        return min(previous, int(t.dim()) - 1)
+    return int(t.dim()) - 1
 
 
 def to_units(t: Any, dim: int) -> Array:

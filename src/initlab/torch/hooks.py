@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from initlab.core.errors import InitlabError
-from initlab.torch._base import call_model, nn, tensors_in, torch, unit_dim
+from initlab.torch._base import call_model, nn, tensors_in, unit_dim
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,3 @@ def run_forward(model: Any, batch: Any) -> Any:
         for h in handles:
             h.remove()
 
-
-def no_fastpath() -> contextlib.AbstractContextManager[None]:
-    """Grad mode on, so fused transformer fast paths (which skip submodule calls) stay off."""
-    return torch.enable_grad()

@@ -123,7 +123,7 @@ def diagnose(model: Any, m: TorchMeasurement) -> ModelVerdict:
 
 def _last_sw2(model: Any) -> float:
     lin = list(model.children())[-2]
-    return lin.in_features * float((lin.weight.detach().double() ** 2).mean())
+    return int(lin.in_features) * float((lin.weight.detach().double() ** 2).mean())
 
 
 def _neighbour(layers: list[CallRecord], rec: CallRecord, step: int) -> CallRecord | None:
