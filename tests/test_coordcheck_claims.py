@@ -21,19 +21,25 @@ def _setup(steps: int, base: int = 64) -> cc.Setup:
 @pytest.mark.slow
 @pytest.mark.parametrize("param", ["sp", "mup"])
 def test_init_is_flat_and_on_the_meanfield_scale(param: str) -> None:
-    """t=0, He gain: every hidden layer's slope within +-0.05 and its seed-mean l1 within 2% of
-    the mean-field prediction at every width >= 256; muP's output shrinks like n^-1/2."""
+    """t=0, He gain: every hidden layer's slope within +-0.05, and its seed-mean l1 within 2% of
+    the mean-field prediction at every width >= 256; muP's output shrinks like n^-1/2.
+
+    One seed's l1 at width 256 is off mean-field by ~9% (sd, third hidden layer, shrinking like
+    n^-1/2), so each width gets enough seeds for a standard error near 0.6% (170 at 256, 11 at
+    4096): the claim is about the scale, not about one draw.
+    """
     setup = _setup(steps=0)
-    seeds = 8
-    values = []
+    spec = cc.parse_layers(LAYERS)
+    firsts = []
     for w in WIDTHS:
-        size, _ = cc.train_grid(cc.Cell(param, "sgd", 0.1, cc.dims_for(cc.parse_layers(LAYERS), w), w),
-                                setup, seeds)
-        values.append(size[0])  # (layers, seeds)
-        theory = tr.meanfield_scale(cc.Cell(param, "sgd", 0.1, (64, w, w, w, 10), w), setup)
-        gaps = size[0].mean(axis=1) / np.array(theory) - 1
+        seeds = -(-170 * 256 // w)
+        cell = cc.Cell(param, "sgd", 0.1, cc.dims_for(spec, w), w)
+        size, _ = cc.train_grid(cell, setup, seeds)
+        theory = np.array(tr.meanfield_scale(cell, setup))
+        gaps = size[0].mean(axis=1) / theory - 1
         assert np.all(np.abs(gaps[:3]) <= 0.02), (w, gaps)
-    v = np.stack(values)  # (widths, layers, seeds)
+        firsts.append(size[0, :, :11])  # (layers, seeds): the same 11 seeds at every width
+    v = np.stack(firsts)  # (widths, layers, seeds)
     pred = ptz.predict(param, "sgd", 3).size
     for l in range(3):
         row = cc.fit_row(WIDTHS, v[:, l], pred[l], 0.05)

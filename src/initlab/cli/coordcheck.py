@@ -87,12 +87,18 @@ def coordcheck(layers: str, widths: str, depths: str | None, params: str, optimi
 def _print(res: Any) -> None:
     rows = res.rows
     click.echo(f"{'param':<5} {'opt':<8} {'d':>2} {'layer':<7} {'t':>2} {'quantity':<7} "
-               f"{'slope':>7} {'95% CI':>18} {'pred':>5}  verdict")
+               f"{'slope':>7} {'95% CI':>18} {'pred':>5}  {'verdict':<18} mean-field gap")
     for r in rows:
         slope = "-" if r["slope"] is None else f"{r['slope']:+.3f}"
         ci = "-" if r["ci_low"] is None else f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
         click.echo(f"{r['param']:<5} {r['optimizer']:<8} {r['depth']:>2} {r['layer']:<7} "
                    f"{r['step']:>2} {r['quantity']:<7} {slope:>7} {ci:>18} "
-                   f"{r['predicted']:>+5.1f}  {r['verdict']}")
+                   f"{r['predicted']:>+5.1f}  {r['verdict']:<18} {_gap(r)}")
     bad = sum(r["verdict"] not in ("as predicted", "expected exception") for r in rows)
     click.echo(f"{len(rows)} rows, {bad} departing from the prediction")
+
+
+def _gap(r: dict[str, Any]) -> str:
+    """t=0: the largest relative gap to the mean-field scale at widths >= 256."""
+    g = r.get("meanfield_max_rel_gap")
+    return "" if g is None else f"{100 * g:+.1f}%"
