@@ -24,7 +24,8 @@ from initlab.output.playground.tables import (
 )
 
 #: JavaScript modules in load order (each adds to the global ``IL`` namespace).
-SCRIPTS = ("engine.js", "inits.js", "data.js", "analysis.js", "ui.js")
+SCRIPTS = ("rng.js", "engine.js", "inits.js", "data.js", "analysis.js", "draw.js", "presets.js",
+           "ui.js")
 PRESETS = ("tutorial", "part6")
 #: The page must stay small enough to mail or commit.
 MAX_BYTES = 1_500_000

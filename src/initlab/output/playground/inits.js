@@ -53,13 +53,14 @@
         params[key] = parseValue(val);
       }
     }
-    const full = Object.assign({}, scheme.params, params);
-    for (const [k, v] of Object.entries(full)) {
-      if (v !== null && typeof v !== "number" && !["nonlinearity", "mode", "distribution", "activation"].includes(k)) {
-        throw new Error(k + " must be a number, got " + JSON.stringify(v));
-      }
+    // a parameter whose registry default is a number (or true/false) must be one
+    for (const [k, v] of Object.entries(params)) {
+      const d = scheme.params[k];
+      if (typeof d === "number" && typeof v !== "number") throw new Error(k + " must be a number, got " + JSON.stringify(v));
+      if (typeof d === "boolean" && typeof v !== "boolean") throw new Error(k + " must be true or false, got " + JSON.stringify(v));
     }
-    return { name, params: full, spec: spec.trim() };
+    if (params.transposed) throw new Error("transposed is for ConvTranspose weights; the playground's layers are dense");
+    return { name, params: Object.assign({}, scheme.params, params), spec: spec.trim() };
   }
 
   /** gain**2 of a nonlinearity, from Python's gain table (leaky_relu with a slope: 2/(1+a^2)). */
