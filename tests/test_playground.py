@@ -322,3 +322,13 @@ def test_part6_shows_the_tutorial_figures_counts(session: Session, tutorial_json
         assert (fig["label"], fig["activation"], fig["range"]) == (case["label"], case["activation"], case["range"])
         assert fig["counts"] == [layer["counts"] for layer in case["layers"]]
     assert session.page.locator("#preset-out canvas").count() == 12 * 5 * 2
+
+
+@pytest.mark.browser
+def test_a_bad_link_shows_messages_and_starts_from_defaults(session: Session) -> None:
+    session.open("#dataset=moons&dseed=1&layers=10%2C5&activation=softsign&init=he_normal&seed=3&optimizer=gd&lr=0.01")
+    assert "unknown activation 'softsign'".replace("'", '"') in session.page.text_content("#err-activation")
+    assert session.js("window.initlab.state()")["activation"] == "relu"
+    session.js("window.initlab.set({init: 'kaiming_normal:mode=fan_sideways'})")
+    assert "unknown mode" in session.page.text_content("#err-init")
+    assert session.js("window.initlab.state()")["init"] == "he_normal"

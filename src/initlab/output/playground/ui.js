@@ -212,7 +212,12 @@
     $("b-tutorial").onclick = () => IL.runPreset("tutorial");
     $("b-part6").onclick = () => IL.runPreset("part6");
     window.addEventListener("hashchange", () => { setPlaying(false); apply(fromHash(location.hash), { keepHash: true }); });
-    if (!apply(fromHash(location.hash))) apply({});
+    if (!apply(fromHash(location.hash))) {
+      // a bad link: start from the defaults but keep the messages next to the controls
+      const errs = [...document.querySelectorAll(".err")].map((e) => [e.id, e.textContent]);
+      apply({});
+      for (const [id, text] of errs) $(id).textContent = text;
+    }
     const preset = IL.TABLES.preset;
     if (preset) IL.runPreset(preset);
   }
