@@ -16,6 +16,7 @@ from typing import Any
 from initlab import __version__
 from initlab.core.errors import InitlabError, check_choice
 from initlab.core.files import atomic_write_text, ensure_dir
+from initlab.experiments.tutorial import HistogramCase
 from initlab.output.playground.tables import (
     finite_json,
     part6_preset,
@@ -35,21 +36,26 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def page_tables(preset: str | None = None, part6_seed: int = 0) -> dict[str, Any]:
-    """Everything the page reads from Python, as one JSON-ready dict."""
+def page_tables(preset: str | None = None, part6_seed: int = 0,
+                cases: list[HistogramCase] | None = None) -> dict[str, Any]:
+    """Everything the page reads from Python, as one JSON-ready dict.
+
+    ``cases``: part 6's results of ``initlab tutorial`` (seed ``part6_seed``) when already
+    computed, so a caller that has them does not compute them again.
+    """
     if preset is not None:
         check_choice(preset, PRESETS, "playground preset")
     tables = registry_tables()
     tables["tutorial"] = tutorial_preset()
-    tables["part6"] = part6_preset(part6_seed)
+    tables["part6"] = part6_preset(part6_seed, cases)
     tables["preset"] = preset
     tables["version"] = __version__
     return finite_json(tables)  # type: ignore[no-any-return]
 
 
-def render_page(preset: str | None = None) -> str:
+def render_page(preset: str | None = None, cases: list[HistogramCase] | None = None) -> str:
     """The whole page as one string: template, inline scripts and the embedded tables."""
-    data = json.dumps(page_tables(preset), separators=(",", ":"), allow_nan=False)
+    data = json.dumps(page_tables(preset, cases=cases), separators=(",", ":"), allow_nan=False)
     # inside <script>, "</" would end the element: JSON allows the escaped form "<\/"
     data = data.replace("</", "<\\/")
     # ids let the page read engine.js's text back to start Web Workers from it
@@ -60,8 +66,11 @@ def render_page(preset: str | None = None) -> str:
             .replace("__SCRIPTS__", scripts))
 
 
-def write_playground(out: str | Path, preset: str | None = None) -> Path:
+def write_playground(out: str | Path, preset: str | None = None,
+                     cases: list[HistogramCase] | None = None) -> Path:
     """Write ``out/index.html``; ``preset`` ("tutorial" or "part6") runs when the page opens.
+
+    ``cases`` are ``initlab tutorial``'s part-6 results (seed 0) when the caller has them.
 
     Returns
     -------
@@ -73,7 +82,7 @@ def write_playground(out: str | Path, preset: str | None = None) -> Path:
     InitlabError
         For an unknown preset, an unwritable folder, or a page over :data:`MAX_BYTES`.
     """
-    html = render_page(preset)
+    html = render_page(preset, cases)
     size = len(html.encode("utf-8"))
     if size > MAX_BYTES:
         raise InitlabError(f"playground page is {size} bytes, over the {MAX_BYTES} limit")

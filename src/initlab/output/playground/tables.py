@@ -139,15 +139,17 @@ def tutorial_preset(dataset: str = "moons") -> dict[str, Any]:
     }
 
 
-def part6_preset(seed: int = 0) -> dict[str, Any]:
+def part6_preset(seed: int = 0, cases: list[tut.HistogramCase] | None = None) -> dict[str, Any]:
     """Part 6's grid (weight scales x activations, 5 layers of 100 units, 1000 inputs, 30 bins).
 
     ``figures`` holds the bin counts and ranges of ``initlab tutorial``'s own part-6 figures
     (:func:`initlab.experiments.tutorial.run_activation_cases` with ``seed``, NumPy's Generator),
     shown next to the page's recomputation (which draws from RandomState, see analysis.js).
+    ``cases`` are those figures' cases when already computed (``initlab tutorial`` has them).
     """
+    cases = tut.run_activation_cases(seed) if cases is None else cases
     figures = [{"label": c.label, "activation": c.activation, "range": list(c.range),
-                "counts": [s.counts for s in c.layers]} for c in tut.run_activation_cases(seed)]
+                "counts": [s.counts for s in c.layers]} for c in cases]
     return {
         "seed": seed, "figures": figures,
         "depth": 5, "width": 100, "samples": 1000, "bins": 30,
