@@ -21,17 +21,27 @@ import click
               help="Runs per task, trained at once by the batched engine.")
 @click.option("--engine", default="auto", show_default=True, help="Training engine.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--dry-run", is_flag=True,
+              help="Only check the spec and say how many runs it would compute and about how "
+                   "long they take; nothing is created or trained.")
 def sweep(spec: str, store_path: str, workers: int, scheduler: str | None,
-          connect_timeout: float, chunk_size: int, engine: str, as_json: bool) -> None:
+          connect_timeout: float, chunk_size: int, engine: str, as_json: bool,
+          dry_run: bool) -> None:
     """Train every run of the grid in SPEC (TOML) that the store lacks, storing each as it ends.
 
     A second sweep on the same store at the same time is refused. Interrupt it any time
     (Ctrl-C, kill, machine loss): rerunning the same command computes only the missing runs.
     """
     from initlab.sweep.driver import run_sweep
+    from initlab.sweep.plan import plan_sweep
     from initlab.sweep.spec import load_spec
 
     s = load_spec(spec)
+    plan = plan_sweep(s, store_path, chunk_size, engine)
+    if dry_run:
+        click.echo(json.dumps(plan.to_json()) if as_json else plan.line())
+        return
+    click.echo(plan.line(), err=True)  # what it costs, before it starts
     try:
         out = run_sweep(s, store_path, workers=workers, scheduler=scheduler,
                         chunk_size=chunk_size, engine=engine, connect_timeout=connect_timeout)

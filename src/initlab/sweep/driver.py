@@ -14,20 +14,26 @@ interruption loses at most the chunks in flight, and rerunning computes only the
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
+import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
 from initlab.core.report import Report, Section, Table
-from initlab.sweep.run import RunConfig, RunResult, chunks, train_chunk
+from initlab.sweep.plan import plan_sweep
+from initlab.sweep.run import RunConfig, RunResult, chunks, iter_chunk, train_chunk
 from initlab.sweep.spec import SweepSpec
 
 Chunk = list[RunConfig]
 Results = list[RunResult]
+#: What an executor yields: each run with its result, as results arrive.
+Pairs = Generator[tuple[RunConfig, RunResult], None, None]
 
 
 @dataclass
@@ -57,43 +63,73 @@ class SweepOutcome(Report):
         return [Section(f"Sweep {self.name}", tables=[Table(["", ""], rows)], id="sweep")]
 
 
-def _task(chunk: Chunk, engine: str, threads: int | None = None) -> tuple[Chunk, Results]:
-    if threads is None:
-        return chunk, train_chunk(chunk, engine=engine)
-    # N processes on N cores: keep each one's BLAS and numba threads to its share, or the
-    # batched engine's threads in every worker fight for the same cores.
+def _task(chunk: Chunk, engine: str) -> tuple[Chunk, Results]:
+    return chunk, train_chunk(chunk, engine=engine)
+
+
+def _sequential(todo: Sequence[Chunk], engine: str) -> Pairs:
+    for chunk in todo:  # each run's result the moment it ends
+        yield from zip(chunk, iter_chunk(chunk, engine=engine), strict=True)
+
+
+def _worker_init(threads: int) -> None:
+    """Start of each local worker process.
+
+    * Ctrl-C goes to the whole process group: only the driver handles it (it stops the
+      workers), so a worker never prints a traceback of its own.
+    * On Linux the kernel kills the worker when the driver dies, even by ``kill -9``, so no
+      worker outlives its sweep.
+    * N workers on N cores: each keeps its BLAS and numba threads to its share, or the batched
+      engine's threads in every worker fight for the same cores.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(threads):
-        try:
-            import numba
+    threadpool_limits(threads)
+    try:
+        import numba
 
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-        except ImportError:
-            pass
-        return chunk, train_chunk(chunk, engine=engine)
-
-
-def _sequential(todo: Sequence[Chunk], engine: str) -> Iterator[tuple[Chunk, Results]]:
-    for c in todo:
-        yield _task(c, engine)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    except ImportError:
+        pass
 
 
-def _local(todo: Sequence[Chunk], engine: str, workers: int) -> Iterator[tuple[Chunk, Results]]:
-    from joblib import Parallel, delayed
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the driver died before the line above ran
+        raise SystemExit(1)
+
+
+def _local(todo: Sequence[Chunk], engine: str, workers: int) -> Pairs:
+    """Chunks in ``workers`` spawned processes; however the sweep ends (done, error, Ctrl-C),
+    the pool is terminated and joined before this generator closes."""
+    import multiprocessing
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    par = Parallel(n_jobs=workers, return_as="generator_unordered")
-    yield from par(delayed(_task)(c, engine, threads) for c in todo)
+    pool = multiprocessing.get_context("spawn").Pool(workers, _worker_init, (threads,))
+    try:
+        for chunk, results in pool.imap_unordered(functools.partial(_task, engine=engine), todo):
+            yield from zip(chunk, results, strict=True)
+    finally:
+        pool.terminate()
+        pool.join()
 
 
-def _dask(todo: Sequence[Chunk], engine: str, client: Any) -> Iterator[tuple[Chunk, Results]]:
+def _dask(todo: Sequence[Chunk], engine: str, client: Any) -> Pairs:
     from distributed import as_completed
 
     futures = client.map(_task, todo, engine=engine, pure=False)
     try:
         for fut in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
-            yield fut.result()
+            chunk, results = fut.result()
+            yield from zip(chunk, results, strict=True)
     finally:
         client.cancel(futures)
 
@@ -183,11 +219,11 @@ def _run(spec: SweepSpec, store_path: str | Path, workers: int, client: Any, chu
     from initlab.sweep.store import open_store
 
     t0 = time.perf_counter()
-    with open_store(store_path, create=True) as store:
-        store.lock()
+    runs = spec.runs()
+    plan_sweep(spec, store_path, chunk_size, engine, runs, set())  # checks before the store is made
+    with open_store(store_path, create=True) as store:  # takes the writer lock first
         store.record_sweep(spec.name, {"name": spec.name, "description": spec.description,
                                        "grid": spec.grid, "train": spec.train})
-        runs = spec.runs()
         done = store.run_ids()
         # Chunks come from the whole grid, so a resumed sweep batches runs as the first try did.
         todo = [kept for c in chunks(runs, chunk_size)
@@ -199,18 +235,23 @@ def _run(spec: SweepSpec, store_path: str | Path, workers: int, client: Any, chu
             results, executor = _local(todo, engine, workers), f"{workers} local processes"
         else:
             results, executor = _sequential(todo, engine), "in process"
-        computed = _drain(store, results, len(runs), already, spec.name, progress)
+        try:
+            computed = _drain(store, results, len(runs), already, spec.name, progress)
+        finally:
+            results.close()  # stops the workers now, whatever ended the sweep
     return computed, already, executor, t0
 
 
-def _drain(store: Any, results: Iterator[tuple[Chunk, Results]], total: int, already: int,
+def _drain(store: Any, results: Pairs, total: int, already: int,
            name: str, progress: bool | None) -> int:
+    """Store each run the moment its result arrives (one transaction per run), so an
+    interruption loses only runs still training."""
     from tqdm import tqdm
 
     computed = 0
     with tqdm(total=total, initial=already, unit="run", desc=name, dynamic_ncols=True,
               disable=None if progress is None else not progress) as bar:
-        for chunk, res in results:
-            computed += store.add(zip(chunk, res, strict=True))
-            bar.update(len(chunk))
+        for config, result in results:
+            computed += store.add([(config, result)])
+            bar.update(1)
     return computed

@@ -17,19 +17,19 @@ import inspect
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from initlab import datasets, initializers, network
-from initlab.core.errors import InitlabError
+from initlab import datasets, engines, initializers, network
+from initlab.core.errors import InitlabError, normalise
 from initlab.core.params import split_spec
 from initlab.core.registry import Registry
 from initlab.engines import train_many
-from initlab.engines.base import TrainConfig
+from initlab.engines.base import TrainConfig, diverged
 from initlab.lsuv import lsuv
 from initlab.network import Params, Spec
 
@@ -274,49 +274,86 @@ def train_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
     ``arrays`` of each :class:`RunResult` holds the cost curve and per-layer statistics;
     ``params`` the final parameters with ``keep_params``.
     """
+    return list(iter_chunk(configs, keep_params, engine))
+
+
+def iter_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
+               engine: str = "auto") -> Iterator[RunResult]:
+    """:func:`train_chunk` as a generator: each run's result as soon as it is known.
+
+    The runs train together in one batch and finish together; when a member diverges the batch
+    is retrained one run at a time, and then each result comes the moment its run ends (so the
+    sweep can store it before the next one starts). Only a divergence (a non-finite value) is
+    a run's failure: any other error (a bad engine, a network the engine cannot train) is raised.
+    """
     if len({c.group_key for c in configs}) > 1:
         raise InitlabError("a chunk must hold runs of one architecture and training setup")
     data = _dataset(configs[0].dataset)
     spec = build_spec(configs[0])
     X, Y = data.train_X, data.train_Y
     starts = [init_params(c, spec, X) for c in configs]
-    t0 = time.perf_counter()
-    histories = _train_all(spec, starts, X, Y, train_config(configs[0]), engine)
-    per_run = (time.perf_counter() - t0) / len(configs)
+    cfg = train_config(configs[0])
     # A run that diverged has no history; it was trained by the engine its chunk used.
-    used = next((str(h.engine) for h in histories if not isinstance(h, Exception)), engine)
-    return [_result(c, spec, data, p0, h, per_run, keep_params, used)
-            for c, p0, h in zip(configs, starts, histories, strict=True)]
+    used = engines.choose(spec, cfg, many=True) if engine == "auto" else normalise(engine)
+    t0 = time.perf_counter()
+    histories: list[Any] = _train(spec, starts, X, Y, cfg, engine)
+    share = (time.perf_counter() - t0) / len(configs)
+    if not isinstance(histories[0], Exception):  # the batch trained: every run ended at once
+        for c, p0, h in zip(configs, starts, histories, strict=True):
+            yield _result(c, spec, data, p0, h, share, keep_params, used)
+        return
+    for c, p0 in zip(configs, starts, strict=True):  # a member diverged: one run at a time
+        t1 = time.perf_counter()
+        (h,) = _train(spec, [p0], X, Y, cfg, engine)
+        yield _result(c, spec, data, p0, h, share + time.perf_counter() - t1, keep_params, used)
 
 
-def _train_all(spec: Spec, starts: list[Params], X: Array, Y: Array, cfg: TrainConfig,
-               engine: str) -> list[Any]:
-    """Batched training; if a member diverges, retrain one by one so only that run fails.
+#: How every engine's divergence error begins (:func:`initlab.engines.base.diverged`).
+_DIVERGED = diverged(0).args[0].partition(":")[0]
 
-    A floating-point overflow during training is that run's divergence (its cost is about to
-    become non-finite), so it is raised and caught here instead of printing a warning.
+
+def is_divergence(e: BaseException) -> bool:
+    """True for a run's own failure: a floating-point overflow or an engine's divergence
+    error; False for errors of the request (unknown engine, unsupported network, ...)."""
+    return isinstance(e, FloatingPointError) or (
+        isinstance(e, InitlabError) and str(e).startswith(_DIVERGED))
+
+
+def _train(spec: Spec, starts: list[Params], X: Array, Y: Array, cfg: TrainConfig,
+           engine: str) -> list[Any]:
+    """Train ``starts`` together: their histories, or ``[error]`` if one of them diverged.
+
+    A floating-point overflow during training is a run's divergence (its cost is about to become
+    non-finite), so it is raised and caught here instead of printing a warning.
     """
-    diverged = (InitlabError, FloatingPointError)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             return train_many(spec, starts, X, Y, cfg, engine=engine)
-        except diverged:
-            pass
-        out: list[Any] = []
-        for p in starts:
-            try:
-                out.extend(train_many(spec, [p], X, Y, cfg, engine=engine))
-            except diverged as e:
-                out.append(e)
-    return out
+        except (InitlabError, FloatingPointError) as e:
+            if not is_divergence(e):
+                raise
+            return [e]
 
 
 def _layer_stats(spec: Spec, params: Params, X: Array) -> tuple[Array, Array]:
     with np.errstate(over="ignore", invalid="ignore"):
         _, caches = network.forward(spec, params, X)
-        act = np.array([float(np.std(c[2])) for c in caches])
-    w = np.array([float(np.std(params[f"W{l}"])) for l in range(1, spec.n_layers + 1)])
+        act = np.array([_std(c[2]) for c in caches])
+    w = np.array([_std(params[f"W{l}"]) for l in range(1, spec.n_layers + 1)])
     return w, act
+
+
+def _std(a: Array) -> float:
+    """Standard deviation without overflow: ``np.std`` of values near 1e308 overflows while
+    squaring (a constant 1e308 matrix would read inf instead of 0); then it is computed again
+    on the values scaled by their largest magnitude. Non-finite only when ``a`` itself holds
+    inf or NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        std = float(np.std(a))
+        scale = float(np.max(np.abs(a), initial=0.0))
+        if math.isfinite(std) or not math.isfinite(scale):
+            return std
+        return float(np.std(a / scale)) * scale
 
 
 def _result(c: RunConfig, spec: Spec, data: datasets.Dataset, p0: Params, h: Any,

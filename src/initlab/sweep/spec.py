@@ -42,6 +42,11 @@ GRID_DEFAULTS: dict[str, Any] = {
 TRAIN_DEFAULTS: dict[str, Any] = {
     "num_iterations": 2000, "record_every": 100, "threshold": 0.2, "base_seed": 0,
 }
+#: The store keeps integers as SQLite INTEGER (signed 64 bits): every integer of a spec must fit.
+MAX_INT = 2**63 - 1
+#: The most runs one sweep may hold. The grid is listed in memory (and every run id with it)
+#: before anything trains; split larger studies into several specs (one store can hold them).
+MAX_RUNS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,13 @@ def parse_spec(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepSpec
     if "init" not in grid_in:
         raise InitlabError("spec grid.init is missing: list the initializers to compare")
     grid = {k: _axis(k, grid_in.get(k, GRID_DEFAULTS.get(k))) for k in GRID_KEYS}
+    n_runs = 1
+    for values in grid.values():
+        n_runs *= len(values)
+    if n_runs > MAX_RUNS:
+        sizes = " x ".join(f"{len(grid[k])} {k}" for k in GRID_KEYS if len(grid[k]) > 1)
+        raise InitlabError(f"spec grid has {n_runs:,} runs ({sizes}); one sweep holds at most "
+                           f"{MAX_RUNS:,}: split it into several specs (one store can hold them all)")
     train = {k: _TRAIN_CHECKS[k](train_in.get(k, v), f"train.{k}") for k, v in TRAIN_DEFAULTS.items()}
     name, desc = raw.get("name", default_name), raw.get("description", "")
     if not isinstance(name, str) or not isinstance(desc, str):
@@ -113,7 +125,11 @@ def parse_spec(raw: Mapping[str, Any], default_name: str = "sweep") -> SweepSpec
 
 def _axis(key: str, value: Any) -> list[Any]:
     if key == "seeds" and isinstance(value, int) and not isinstance(value, bool):
-        return list(range(check_positive_int(value, "spec grid.seeds")))
+        n = check_positive_int(value, "spec grid.seeds")
+        if n > MAX_RUNS:  # refused before a list of n seeds is made
+            raise InitlabError(f"spec grid.seeds = {n:,} runs more than one sweep holds "
+                               f"({MAX_RUNS:,}): use fewer seeds or split the sweep")
+        return list(range(n))
     values = list(value) if isinstance(value, list | tuple) else [value]
     if not values:
         raise InitlabError(f"spec grid.{key} is empty: give at least one value")
@@ -141,8 +157,16 @@ def _optimizer(value: str) -> None:
     optim.get(value, 0.01)
 
 
-def _int(minimum: int) -> Callable[[Any, str], int]:
-    return lambda v, where: check_positive_int(v, where, minimum)
+def _int(minimum: int, maximum: int = MAX_INT) -> Callable[[Any, str], int]:
+    """An integer check with the range the store can hold (a seed beyond it would train and
+    then fail to be stored)."""
+    def run(v: Any, where: str) -> int:
+        n = check_positive_int(v, where, minimum)
+        if n > maximum:
+            raise InitlabError(f"{where} must be at most {maximum}, got {n}")
+        return n
+
+    return run
 
 
 _AXIS_CHECKS: dict[str, Callable[[Any, str], Any]] = {

@@ -35,7 +35,7 @@ import numpy as np
 
 from initlab import __version__
 from initlab.core.errors import InitlabError
-from initlab.sweep.run import RunResult
+from initlab.sweep.run import STATUSES, RunResult
 
 SCHEMA_VERSION = 1
 #: PRAGMA application_id of an initlab store ("INLB").
@@ -71,11 +71,12 @@ CREATE TABLE arrays (
 class Store:
     """An open initlab store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool,
+                 lock_fd: int | None = None) -> None:
         self.path = path
         self.readonly = readonly
         self._conn = conn
-        self._lock_fd: int | None = None
+        self._lock_fd = lock_fd
 
     def __enter__(self) -> Self:
         return self
@@ -93,26 +94,8 @@ class Store:
     # -- writing --------------------------------------------------------------------------
     def lock(self) -> None:
         """Become the store's only writer, or raise naming the process that is."""
-        import fcntl
-
-        lock_path = Path(str(self.path) + ".lock")
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise InitlabError(f"cannot create lock file {str(lock_path)!r}: {e.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
-            os.close(fd)
-            raise InitlabError(
-                f"store {str(self.path)!r} is in use by another initlab sweep ({holder}); "
-                "wait for it to finish (it stores every run it finishes), or use another --store"
-            ) from None
-        os.ftruncate(fd, 0)
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}".encode())
-        self._lock_fd = fd
+        if self._lock_fd is None:
+            self._lock_fd = _take_lock(self.path)
 
     def record_sweep(self, name: str, spec: dict[str, Any]) -> None:
         """Remember the spec of a sweep written to this store (replacing one of the same name)."""
@@ -154,7 +137,7 @@ class Store:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
-        except sqlite3.Error as e:
+        except (sqlite3.Error, OverflowError) as e:  # OverflowError: an int beyond SQLite's
             raise InitlabError(f"cannot write store {str(self.path)!r}: {e}; nothing was "
                                "stored from this batch") from None
 
@@ -166,12 +149,22 @@ class Store:
     def runs(self) -> list[dict[str, Any]]:
         """Every run as a dict of its columns (``config`` parsed), ordered by run id."""
         rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id")
-        out = []
-        for row in rows:
-            d = dict(zip(RUN_COLUMNS, row, strict=True))
-            d["config"] = json.loads(d["config"])
-            out.append(d)
-        return out
+        return [self._checked_run(dict(zip(RUN_COLUMNS, row, strict=True))) for row in rows]
+
+    def _checked_run(self, d: dict[str, Any]) -> dict[str, Any]:
+        """A run row with its config parsed, or an error naming the run and the bad column
+        (a store edited by hand or damaged on disk must not crash a report)."""
+        d["config"] = _json_object(d["config"])
+        bad = next((c for c, t in _COLUMN_TYPES.items() if not _fits(d[c], t)), None)
+        if d["config"] is None:
+            bad = "config"
+        elif bad is None and d["status"] not in STATUSES:
+            bad = "status"
+        if bad is not None:
+            raise InitlabError(
+                f"store {str(self.path)!r} is corrupt: run {d['run_id']!r} has a bad {bad} "
+                f"value {d[bad]!r}; remove that run (or rerun the sweep into a new store)")
+        return d
 
     def arrays(self, run_id: str) -> dict[str, np.ndarray]:
         """The arrays stored with one run."""
@@ -182,13 +175,39 @@ class Store:
 
     def sweeps(self) -> dict[str, dict[str, Any]]:
         """The specs recorded by :meth:`record_sweep`, by name."""
-        return {n: json.loads(s) for n, s in self._query("SELECT name, spec FROM sweeps")}
+        out = {}
+        for name, text in self._query("SELECT name, spec FROM sweeps"):
+            spec = _json_object(text)
+            if spec is None:
+                raise InitlabError(f"store {str(self.path)!r} is corrupt: the spec of sweep "
+                                   f"{name!r} is not a JSON object")
+            out[name] = spec
+        return out
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         try:
             return self._conn.execute(sql, args).fetchall()
         except sqlite3.Error as e:
             raise InitlabError(f"cannot read store {str(self.path)!r}: {e}") from None
+
+
+#: The SQL type of each run column, for checking rows read back.
+_COLUMN_TYPES = {"run_id": "TEXT NOT NULL", **CONFIG_COLUMNS, **RESULT_COLUMNS}
+_PY_TYPES: dict[str, tuple[type, ...]] = {"TEXT": (str,), "INTEGER": (int,), "REAL": (int, float)}
+
+
+def _fits(value: Any, sql_type: str) -> bool:
+    if value is None:
+        return "NOT NULL" not in sql_type
+    return isinstance(value, _PY_TYPES[sql_type.split()[0]])
+
+
+def _json_object(text: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _row(config: Any, r: RunResult) -> tuple[Any, ...]:
@@ -204,40 +223,124 @@ def _array_row(run_id: str, name: str, value: Any) -> tuple[Any, ...]:
     return (run_id, name, a.dtype.str, json.dumps(list(a.shape)), a.tobytes())
 
 
+def _take_lock(path: Path) -> int:
+    """The writer lock: an OS lock on ``<store>.lock`` (returns its descriptor), or an error
+    naming the process that holds it."""
+    import fcntl
+
+    lock_path = Path(str(path) + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise InitlabError(f"cannot create lock file {str(lock_path)!r}: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another process"
+        os.close(fd)
+        raise InitlabError(
+            f"store {str(path)!r} is in use by another initlab sweep ({holder}); "
+            "wait for it to finish (it stores every run it finishes), or use another --store"
+        ) from None
+    os.ftruncate(fd, 0)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}".encode())
+    return fd
+
+
 def open_store(path: str | Path, create: bool = False, readonly: bool = False) -> Store:
     """Open an initlab store, creating it with ``create=True`` when it does not exist.
+
+    ``create=True`` opens the store as its writer: the writer lock (:meth:`Store.lock`) is taken
+    before the file is touched, so two sweeps starting together on a new store never both
+    create it, and the loser is refused with the "in use" message having changed nothing. A file
+    that holds no database yet (empty, or left so by a crash while it was being created) becomes
+    a new store. The path is always the file of that name (``?``, ``#`` and ``%`` included).
 
     Raises
     ------
     InitlabError
-        If the file is missing (and ``create`` is false), is not an SQLite database, is an SQLite
-        database of another application, has a newer schema than this initlab, or cannot be
-        written when writing is asked for.
+        If the file is missing (and ``create`` is false), is not a regular file or not an SQLite
+        database, is an SQLite database of another application, has a newer schema than this
+        initlab, or cannot be written when writing is asked for.
     """
     p = Path(path)
-    exists = p.exists()
+    if str(path) == "":
+        raise InitlabError("store path is empty: give a file name such as runs.db")
     if p.is_dir():
         raise InitlabError(f"store {str(p)!r} is a directory, not an initlab store file")
-    if not exists and not create:
+    if p.exists() and not p.is_file():
+        raise InitlabError(f"store {str(p)!r} is not a regular file, not an initlab store")
+    if not p.exists() and not create:
         raise InitlabError(f"store not found: {str(p)!r}")
+    lock_fd = _take_lock(p) if create else None  # before creating: a race's loser touches nothing
     conn: sqlite3.Connection | None = None
     try:
-        uri = f"file:{p.resolve()}?mode={'ro' if readonly else 'rwc'}"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
-        store = Store(p, conn, readonly)
-        if not exists:
+        conn = _connect(p, readonly)
+        if create and _uninitialised(conn):
             _create(conn)
         _check(conn, p)
         if not readonly:  # fail now, before any training, if the file cannot be written
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ROLLBACK")
-    except sqlite3.Error as e:
+        return Store(p, conn, readonly, lock_fd)
+    except BaseException as e:
         if conn is not None:
             conn.close()
-        if not exists:
-            p.unlink(missing_ok=True)
-        raise InitlabError(f"cannot open store {str(p)!r}: {e}") from None
-    return store
+        if lock_fd is not None:
+            os.close(lock_fd)
+        if isinstance(e, sqlite3.Error):
+            raise InitlabError(f"cannot open store {str(p)!r}: {e}") from None
+        raise
+
+
+def _connect(p: Path, readonly: bool) -> sqlite3.Connection:
+    """A connection to exactly the file ``p``: the path is percent-encoded into the URI, so
+    ``?``, ``#`` and ``%`` in a file name are part of the name, not URI syntax."""
+    uri = f"{p.resolve().as_uri()}?mode={'ro' if readonly else 'rwc'}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+    if readonly and _has_hot_journal(p):
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError:
+            # A writer died mid-commit and left its rollback journal: a read-only connection
+            # may not roll it back. A writable one does that (SQLite's own recovery) on its
+            # first read; then read-only reading works again and sees the last commit.
+            conn.close()
+            _recover(p)
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+    return conn
+
+
+def _has_hot_journal(p: Path) -> bool:
+    return Path(str(p) + "-journal").exists()
+
+
+def _recover(p: Path) -> None:
+    if not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK):
+        raise InitlabError(
+            f"store {str(p)!r} has an unfinished write from an interrupted sweep (its "
+            f"rollback journal {str(p) + '-journal'!r} is left) and this user cannot write the "
+            "store to roll it back; the store is not damaged: rerun the sweep, or run this "
+            "command as a user who can write it") from None
+    conn = sqlite3.connect(p.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None,
+                           timeout=30)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+
+
+def _uninitialised(conn: sqlite3.Connection) -> bool:
+    """True for a file with no database in it yet: zero bytes, or a database with no tables
+    and no initlab marks (what a crash during :func:`_create` leaves once SQLite has rolled its
+    transaction back)."""
+    try:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return False  # not an SQLite file: _check says so
+    return bool(tables == 0 and app == 0)
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -258,6 +361,10 @@ def _check(conn: sqlite3.Connection, p: Path) -> None:
         app = conn.execute("PRAGMA application_id").fetchone()[0]
     except sqlite3.DatabaseError:
         raise InitlabError(f"{str(p)!r} is not an initlab store (not an SQLite database)") from None
+    if _uninitialised(conn):
+        raise InitlabError(f"store {str(p)!r} is empty, not an initlab store yet (a sweep "
+                           "interrupted while creating it leaves such a file; rerunning the "
+                           "sweep makes it one)")
     if app != APPLICATION_ID:
         raise InitlabError(f"{str(p)!r} is an SQLite database but not an initlab store")
     version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -1,0 +1,147 @@
+"""What a sweep will cost, known before it runs: run counts, a time estimate, memory, engine.
+
+:func:`plan_sweep` is what ``initlab sweep`` prints before it starts and all that
+``initlab sweep --dry-run`` does. It refuses, before any store is created or any run trains, an
+engine that is not an engine's name or cannot train one of the grid's networks, and a chunk that
+would need more than half of the machine's memory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from initlab import datasets
+from initlab.core.errors import InitlabError, check_positive_int, normalise, unknown_name
+from initlab.core.report import Report, Section, Table
+from initlab.sweep.run import RunConfig, build_spec, chunks, train_config
+from initlab.sweep.spec import SweepSpec
+
+
+@dataclass
+class SweepPlan(Report):
+    """What a sweep would do, known before anything runs (``initlab sweep --dry-run``)."""
+
+    name: str
+    store: str
+    total: int
+    already_stored: int
+    to_compute: int
+    chunks: int
+    seconds_estimate: float
+    chunk_bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return dict(vars(self))
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        return (f"sweep {self.name!r}: {self.total:,} runs in the grid, {self.already_stored:,} "
+                f"already in {self.store}, {self.to_compute:,} to compute in {self.chunks:,} "
+                f"chunks; rough estimate {_duration(self.seconds_estimate)} of CPU time, "
+                f"{_size(self.chunk_bytes)} of memory per chunk")
+
+    def sections(self) -> list[Section]:
+        """One table of the fields (the notebook view)."""
+        rows = [[k, v] for k, v in self.to_json().items()]
+        return [Section(f"Sweep plan {self.name}", tables=[Table(["", ""], rows)], id="plan")]
+
+
+#: Rough cost model of the batched engine, measured on the 2-core development VM with
+#: ``initlab sweep`` (see docs/sweeps.md): seconds per layer-step, and per multiply-add of a
+#: training example in a step (forward and backward together).
+SECONDS_PER_LAYER_STEP = 2e-6
+SECONDS_PER_MAC = 1.5e-9
+
+
+def plan_sweep(spec: SweepSpec, store_path: str | Path, chunk_size: int = 16,
+               engine: str = "auto", runs: list[RunConfig] | None = None,
+               done: set[str] | None = None) -> SweepPlan:
+    """Count, estimate and check a sweep before it runs; reads the store only if it exists.
+
+    Raises
+    ------
+    InitlabError
+        If ``engine`` is not an engine's name, or cannot train one of the grid's networks, or
+        one chunk would need more than half of this machine's memory.
+    """
+    chunk_size = check_positive_int(chunk_size, "chunk size")
+    runs = spec.runs() if runs is None else runs
+    if done is None:
+        done = _stored_ids(store_path)
+    todo = [kept for c in chunks(runs, chunk_size) if (kept := [r for r in c if r.run_id not in done])]
+    seconds, worst = 0.0, 0
+    costs: dict[tuple[Any, ...], tuple[float, int]] = {}
+    for chunk in todo:
+        key = chunk[0].group_key
+        if key not in costs:
+            costs[key] = _run_cost(chunk[0], engine)
+        per_run, run_bytes = costs[key]
+        seconds += len(chunk) * per_run
+        worst = max(worst, len(chunk) * run_bytes)
+    _check_memory(worst, chunk_size)
+    already = sum(r.run_id in done for r in runs)
+    return SweepPlan(spec.name, str(store_path), len(runs), already, len(runs) - already,
+                     len(todo), seconds, worst)
+
+
+def _stored_ids(store_path: str | Path) -> set[str]:
+    from initlab.sweep.store import open_store
+
+    if not Path(store_path).is_file() or Path(store_path).stat().st_size == 0:
+        return set()
+    with open_store(store_path, readonly=True) as store:
+        return store.run_ids()
+
+
+def _run_cost(config: RunConfig, engine: str) -> tuple[float, int]:
+    """Estimated seconds and bytes of one run of ``config``'s group (its engine checked)."""
+    net = build_spec(config)
+    _check_engine(engine, net, train_config(config))
+    m = int(datasets.load(config.dataset).train_X.shape[1])
+    macs = sum(a * b for a, b in zip(net.dims[:-1], net.dims[1:], strict=False))
+    seconds = config.num_iterations * (SECONDS_PER_LAYER_STEP * len(net.dims)
+                                       + SECONDS_PER_MAC * 3 * m * macs)
+    # parameters, gradients and two optimizer moments, plus the cached activations
+    return seconds, 8 * (4 * macs + 3 * m * sum(net.dims))
+
+
+def _check_engine(engine: str, net: Any, cfg: Any) -> None:
+    """Refuse a bad engine before any run (a run's failure is a divergence, nothing else)."""
+    from initlab import engines
+
+    if normalise(engine) not in engines.names():
+        raise unknown_name("engine", engine, engines.names())
+    if normalise(engine) != "auto":
+        engines.get(engine, net, cfg)
+
+
+def _check_memory(chunk_bytes: int, chunk_size: int) -> None:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if chunk_bytes > total // 2:
+        raise InitlabError(
+            f"one chunk of the sweep needs about {_size(chunk_bytes)} of memory (the largest "
+            f"network, {chunk_size} runs at once); this machine has {_size(total)}: use smaller "
+            "networks or a smaller --chunk-size")
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} TB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.2g} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.2g} min"
+    return f"{seconds / 3600:.3g} h"
