@@ -36,14 +36,20 @@ def _layers(text: str) -> list[int]:
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for figures, results.json and index.html.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--dry-run", is_flag=True,
+              help="Only check the options and say how many runs it would train and about how "
+                   "long they take.")
 def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, optimizer: str,
             learning_rate: float, iterations: int, record_every: int, threshold: float,
-            seed: int, level: float, engine: str, out_dir: str | None, as_json: bool) -> None:
+            seed: int, level: float, engine: str, out_dir: str | None, as_json: bool,
+            dry_run: bool) -> None:
     """Train every (init, seed) and report each init's mean and 95% CI per metric."""
     from initlab import datasets
-    from initlab.experiments.compare import METRICS
+    from initlab.core.files import check_folder_name
+    from initlab.experiments.compare import METRICS, check_compare, compare_runs
     from initlab.experiments.compare import compare as run_compare
     from initlab.output.bundle import write_bundle
+    from initlab.sweep.plan import duration
 
     dims = _layers(layers)
     data = datasets.load(dataset)
@@ -51,8 +57,19 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
     if len(dims) < 2 or (dims[0], dims[-1]) != want:
         raise InitlabError(f"--layers {layers} does not fit dataset {dataset!r}: it needs "
                            f"{want[0]} inputs and {want[1]} output(s), e.g. {want[0]},10,5,{want[1]}")
-    res = run_compare(inits.split(","), dataset, seeds, dims[1:-1], activation, optimizer,
-                      learning_rate, iterations, record_every, threshold, seed, level, engine)
+    if out_dir is not None:
+        check_folder_name(out_dir)
+    args = (inits.split(","), dataset, seeds, dims[1:-1], activation, optimizer, learning_rate,
+            iterations, record_every, threshold, seed)
+    configs = compare_runs(*args)
+    n_inits = len({c.init for c in configs})
+    cost = (f"compare: {len(configs):,} runs ({n_inits} initializations x {seeds} seeds); "
+            f"rough estimate {duration(check_compare(configs, engine))} of CPU time")
+    if dry_run:
+        click.echo(cost)
+        return
+    click.echo(cost, err=True)
+    res = run_compare(*args, level, engine)
     page = write_bundle(res, out_dir)["index.html"] if out_dir else None
     if as_json:
         click.echo(json.dumps(res.to_json()))

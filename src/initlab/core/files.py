@@ -9,9 +9,17 @@ from pathlib import Path
 from initlab.core.errors import InitlabError
 
 
+def check_folder_name(path: str | Path) -> Path:
+    """``path`` as a Path, refusing an empty name (``Path("")`` is the working folder, so
+    ``--out ''`` would scatter results among the user's own files)."""
+    if not str(path).strip():
+        raise InitlabError("output folder name is empty: give a folder such as --out results")
+    return Path(path)
+
+
 def ensure_dir(path: str | Path) -> Path:
     """Create ``path`` (and parents) if needed; raise a clear error if it cannot be written."""
-    p = Path(path)
+    p = check_folder_name(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -36,6 +44,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, p)
+    except OSError as e:  # a failed write names no file (a full disk): name it here
+        Path(tmp).unlink(missing_ok=True)
+        raise InitlabError(f"cannot write {str(p)!r}: {e.strerror or e}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

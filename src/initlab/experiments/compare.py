@@ -20,7 +20,9 @@ from initlab import datasets
 from initlab.core.errors import InitlabError, check_positive_int
 from initlab.core.report import Image, Plot, Report, Section, Table
 from initlab.core.stats import Summary, pairwise_tests, summarize
+from initlab.sweep.plan import check_memory, run_cost
 from initlab.sweep.run import RunConfig, build_spec, check_init, chunks, train_chunk
+from initlab.sweep.spec import MAX_INT
 
 METRICS = ("final_cost", "train_accuracy", "test_accuracy", "steps_to_threshold")
 
@@ -169,20 +171,45 @@ def compare(
 
     Seed ``i`` of every initialization draws from ``SeedSequence([base_seed, i])``.
     """
+    configs = compare_runs(inits, dataset, seeds, hidden, activation, optimizer, learning_rate,
+                           num_iterations, record_every, threshold, base_seed)
+    check_compare(configs, engine, chunk_size)
+    by_id = _train(configs, engine, chunk_size, progress)
+    result = CompareResult(configs, [by_id[c.run_id] for c in configs], level)
+    _summarize(result)
+    return result
+
+
+def compare_runs(inits: Sequence[str], dataset: str = "moons", seeds: int = 30,
+                 hidden: Sequence[int] = (10, 5), activation: str = "relu", optimizer: str = "gd",
+                 learning_rate: float = 0.01, num_iterations: int = 15000,
+                 record_every: int = 100, threshold: float = 0.2,
+                 base_seed: int = 0) -> list[RunConfig]:
+    """The runs :func:`compare` trains (every init with every seed), validated."""
     inits = list(dict.fromkeys(i.strip() for i in inits if i.strip()))
     if not inits:
         raise InitlabError("give at least one initializer to compare")
     for i in inits:
         check_init(i)
     seeds = check_positive_int(seeds, "number of seeds")
+    base_seed = check_positive_int(base_seed, "base seed", 0)
+    if base_seed > MAX_INT:
+        raise InitlabError(f"base seed must be at most {MAX_INT}, got {base_seed}")
     configs = [RunConfig(dataset, i, activation, tuple(hidden), optimizer, learning_rate,
                          num_iterations, record_every, threshold, s, base_seed)
                for i in inits for s in range(seeds)]
     build_spec(configs[0])  # validates dataset, sizes and activation before any training
-    by_id = _train(configs, engine, chunk_size, progress)
-    result = CompareResult(configs, [by_id[c.run_id] for c in configs], level)
-    _summarize(result)
-    return result
+    return configs
+
+
+def check_compare(configs: list[RunConfig], engine: str, chunk_size: int = 512) -> float:
+    """Refuse a bad engine or a comparison too big for memory before any training; returns
+    the rough estimate of its CPU time in seconds (:func:`initlab.sweep.plan.run_cost`)."""
+    per_run, run_bytes = run_cost(configs[0], engine)
+    batch = min(len(configs), check_positive_int(chunk_size, "chunk size"))
+    check_memory(batch * run_bytes, f"training {batch} networks of {list(configs[0].hidden)} "
+                 "hidden units at once", "use a smaller network")
+    return per_run * len(configs)
 
 
 def _train(configs: list[RunConfig], engine: str, chunk_size: int,

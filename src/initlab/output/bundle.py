@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from initlab.core.errors import InitlabError
-from initlab.core.files import atomic_write_bytes, ensure_dir
+from initlab.core.files import atomic_write_bytes, check_folder_name, ensure_dir
 from initlab.core.report import Report, images_of
 from initlab.output.figures import draw
 from initlab.output.html import figure_png, render_page
@@ -63,10 +63,11 @@ def write_bundle(result: Report, out: str | Path) -> dict[str, Path]:
     Raises
     ------
     InitlabError
-        If ``out`` exists and is not a folder, or its parent cannot be written.
+        If ``out`` is empty (``''`` would be the working folder), exists and is not a folder,
+        or it or its parent cannot be written (the message names the file).
     """
-    files = render_bundle(result)
-    return publish(files, Path(out))
+    folder = check_folder_name(out)  # before the work of drawing
+    return publish(render_bundle(result), folder)
 
 
 def publish(files: dict[str, bytes], out: Path) -> dict[str, Path]:
@@ -87,6 +88,9 @@ def publish(files: dict[str, bytes], out: Path) -> dict[str, Path]:
                 for name in sorted(files, key=lambda n: n == PAGE):  # the page last
                     os.replace(tmp / name, out / name)
                 tmp.rmdir()
+        except OSError as e:  # a full disk names no file: say which folder failed
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise InitlabError(f"cannot write {str(out)!r}: {e.strerror or e}") from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -41,8 +41,8 @@ class SweepPlan(Report):
         """One line for the terminal."""
         return (f"sweep {self.name!r}: {self.total:,} runs in the grid, {self.already_stored:,} "
                 f"already in {self.store}, {self.to_compute:,} to compute in {self.chunks:,} "
-                f"chunks; rough estimate {_duration(self.seconds_estimate)} of CPU time, "
-                f"{_size(self.chunk_bytes)} of memory per chunk")
+                f"chunks; rough estimate {duration(self.seconds_estimate)} of CPU time, "
+                f"{size_text(self.chunk_bytes)} of memory per chunk")
 
     def sections(self) -> list[Section]:
         """One table of the fields (the notebook view)."""
@@ -78,11 +78,12 @@ def plan_sweep(spec: SweepSpec, store_path: str | Path, chunk_size: int = 16,
     for chunk in todo:
         key = chunk[0].group_key
         if key not in costs:
-            costs[key] = _run_cost(chunk[0], engine)
+            costs[key] = run_cost(chunk[0], engine)
         per_run, run_bytes = costs[key]
         seconds += len(chunk) * per_run
         worst = max(worst, len(chunk) * run_bytes)
-    _check_memory(worst, chunk_size)
+    check_memory(worst, f"one chunk of the sweep ({chunk_size} runs of its largest network)",
+                 "use smaller networks or a smaller --chunk-size")
     already = sum(r.run_id in done for r in runs)
     return SweepPlan(spec.name, str(store_path), len(runs), already, len(runs) - already,
                      len(todo), seconds, worst)
@@ -97,10 +98,10 @@ def _stored_ids(store_path: str | Path) -> set[str]:
         return store.run_ids()
 
 
-def _run_cost(config: RunConfig, engine: str) -> tuple[float, int]:
+def run_cost(config: RunConfig, engine: str) -> tuple[float, int]:
     """Estimated seconds and bytes of one run of ``config``'s group (its engine checked)."""
     net = build_spec(config)
-    _check_engine(engine, net, train_config(config))
+    check_engine(engine, net, train_config(config))
     m = int(datasets.load(config.dataset).train_X.shape[1])
     macs = sum(a * b for a, b in zip(net.dims[:-1], net.dims[1:], strict=False))
     seconds = config.num_iterations * (SECONDS_PER_LAYER_STEP * len(net.dims)
@@ -109,7 +110,7 @@ def _run_cost(config: RunConfig, engine: str) -> tuple[float, int]:
     return seconds, 8 * (4 * macs + 3 * m * sum(net.dims))
 
 
-def _check_engine(engine: str, net: Any, cfg: Any) -> None:
+def check_engine(engine: str, net: Any, cfg: Any) -> None:
     """Refuse a bad engine before any run (a run's failure is a divergence, nothing else)."""
     from initlab import engines
 
@@ -119,19 +120,20 @@ def _check_engine(engine: str, net: Any, cfg: Any) -> None:
         engines.get(engine, net, cfg)
 
 
-def _check_memory(chunk_bytes: int, chunk_size: int) -> None:
+def check_memory(nbytes: int, what: str, advice: str) -> None:
+    """Refuse work needing more than half of this machine's memory, before it starts (it would
+    otherwise grow until the system kills it)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return
-    if chunk_bytes > total // 2:
-        raise InitlabError(
-            f"one chunk of the sweep needs about {_size(chunk_bytes)} of memory (the largest "
-            f"network, {chunk_size} runs at once); this machine has {_size(total)}: use smaller "
-            "networks or a smaller --chunk-size")
+    if nbytes > total // 2:
+        raise InitlabError(f"{what} needs about {size_text(nbytes)} of memory; this machine has "
+                           f"{size_text(total)}: {advice}")
 
 
-def _size(n: float) -> str:
+def size_text(n: float) -> str:
+    """``1536`` -> ``"1.5 KB"``."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024:
             return f"{n:.3g} {unit}"
@@ -139,7 +141,8 @@ def _size(n: float) -> str:
     return f"{n:.3g} TB"
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """``90`` -> ``"1.5 min"``."""
     if seconds < 60:
         return f"{seconds:.2g} s"
     if seconds < 3600:
