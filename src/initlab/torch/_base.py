@@ -143,11 +143,18 @@ def unit_dim(module: Any, t: Any, previous: int | None = None) -> int:
 
 
 def to_units(t: Any, dim: int) -> Array:
-    """``t`` as a float64 NumPy array of shape (units, samples): units on ``dim``, all else samples."""
+    """``t`` as a float64 NumPy array of shape (units, samples): units on ``dim``, all else samples.
+
+    One pass over the values: the cast to float64 and the reordering happen in the same copy.
+    """
     if t.dim() == 0:
         return np.asarray(t.detach().to(torch.float64).cpu().numpy()).reshape(1, 1)
-    u = t.detach().movedim(dim, 0).reshape(t.shape[dim], -1)
-    return np.ascontiguousarray(u.to(device="cpu", dtype=torch.float64).numpy())
+    moved = t.detach().movedim(dim, 0)
+    if moved.dtype == torch.float64 and moved.device.type == "cpu" and moved.is_contiguous():
+        return np.asarray(moved.reshape(moved.shape[0], -1).numpy())
+    out = torch.empty(moved.shape, dtype=torch.float64)
+    out.copy_(moved)
+    return np.asarray(out.reshape(moved.shape[0], -1).numpy())
 
 
 def from_units(a: Array, like: Any, dim: int) -> Any:
@@ -175,17 +182,21 @@ class Snapshot:
     training: dict[str, bool]
 
     @classmethod
-    def take(cls, model: Any) -> Snapshot:
+    def take(cls, model: Any, values: bool = True) -> Snapshot:
+        """Copy the model's state; without ``values``, only buffers and training flags (for work
+        that never writes parameters or gradients, such as a measurement)."""
         params, grads = {}, {}
-        for name, p in model.named_parameters(remove_duplicate=False):
-            params[name] = p.detach().clone()
-            grads[name] = None if p.grad is None else p.grad.detach().clone()
+        if values:
+            for name, p in model.named_parameters(remove_duplicate=False):
+                params[name] = p.detach().clone()
+                grads[name] = None if p.grad is None else p.grad.detach().clone()
         buffers = {n: b.detach().clone() for n, b in model.named_buffers(remove_duplicate=False)}
         training = {n: m.training for n, m in model.named_modules(remove_duplicate=False)}
         return cls(params, grads, buffers, training)
 
     def restore(self, model: Any, values: bool = True) -> None:
-        """Put back training flags and buffers, and with ``values`` also parameters and gradients."""
+        """Put back training flags and buffers, and with ``values`` also parameters and gradients
+        (which must then have been taken)."""
         with torch.no_grad():
             for name, b in model.named_buffers(remove_duplicate=False):
                 b.copy_(self.buffers[name])

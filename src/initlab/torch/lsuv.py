@@ -134,9 +134,14 @@ def _bias(m: Any) -> Any:
 
 
 def _orthonormal(model: Any, layers: dict[Any, str], seed: int) -> None:
+    from threadpoolctl import threadpool_limits
+
     r = as_rng(seed)
     ortho = orthogonal()
-    with torch.no_grad():
+    # One BLAS thread per QR: a model's many mid-sized factorizations gain little from threads,
+    # and OpenBLAS threads competing with torch's (or a busy machine) slowed them 5-20x in our
+    # runs; one thread also keeps the bits independent of the thread count.
+    with torch.no_grad(), threadpool_limits(1, user_api="blas"):
         for m in layers:
             weights = [_scaled_weight(m)]
             if isinstance(m, nn.MultiheadAttention):

@@ -129,7 +129,7 @@ def measure(
     if loss != "readout" and not callable(loss):
         raise InitlabError(f"loss must be 'readout' or a callable output -> scalar, got {loss!r}")
     records: list[CallRecord] = []
-    snap = Snapshot.take(model)
+    snap = Snapshot.take(model, values=False)  # parameters and .grad are never written here
     try:
         with seeded(seed), torch.enable_grad():
             leaves, batch = _leaf_batch(batch)
@@ -144,7 +144,7 @@ def measure(
                     torch.autograd.grad(scalar, inputs, allow_unused=True)
                 out_rms = rms(outs[0])
     finally:
-        snap.restore(model)
+        snap.restore(model, values=False)
     if not records:
         raise InitlabError("no module call was recorded: the selection matched no module that ran")
     first = found[0]
