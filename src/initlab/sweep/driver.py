@@ -79,13 +79,22 @@ def _worker_init(threads: int) -> None:
       workers), so a worker never prints a traceback of its own.
     * On Linux the kernel kills the worker when the driver dies, even by ``kill -9``, so no
       worker outlives its sweep.
+    * A worker's progress bars (there are none on screen) take a thread lock, not tqdm's
+      default interprocess semaphore, so stopping a worker leaks nothing.
     * N workers on N cores: each keeps its BLAS and numba threads to its share, or the batched
       engine's threads in every worker fight for the same cores.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    from threadpoolctl import threadpool_limits
+    import threading
 
+    from threadpoolctl import threadpool_limits
+    from tqdm import tqdm
+
+    # tqdm's default lock is a multiprocessing semaphore, registered with the resource tracker;
+    # a worker stopped by Ctrl-C could not release it ("leaked semaphore" warnings). A worker
+    # shows no bar, so a thread lock does.
+    tqdm.set_lock(threading.RLock())
     threadpool_limits(threads)
     try:
         import numba
