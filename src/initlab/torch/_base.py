@@ -142,19 +142,43 @@ def unit_dim(module: Any, t: Any, previous: int | None = None) -> int:
     return int(t.dim()) - 1
 
 
-def to_units(t: Any, dim: int) -> Array:
+class Scratch:
+    """Reusable flat float64 buffers by name, grown to the largest size asked for.
+
+    A fresh array per layer costs more than the statistics computed on it (a conv output of 2M
+    values is 16 MB of new pages); one buffer serves every layer in turn. Callers must be done
+    with a view before asking for the same name again.
+    """
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, Array] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> Array:
+        n = math.prod(shape)
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < n:
+            buf = self._bufs[name] = np.empty(n)
+        return buf[:n].reshape(shape)
+
+
+def to_units(t: Any, dim: int, scratch: Scratch | None = None) -> Array:
     """``t`` as a float64 NumPy array of shape (units, samples): units on ``dim``, all else samples.
 
-    One pass over the values: the cast to float64 and the reordering happen in the same copy.
+    One pass over the values: the cast to float64 and the reordering happen in the same copy, into
+    ``scratch``'s ``"units"`` buffer when given (then valid until the next call with it).
     """
     if t.dim() == 0:
         return np.asarray(t.detach().to(torch.float64).cpu().numpy()).reshape(1, 1)
     moved = t.detach().movedim(dim, 0)
+    shape = (int(moved.shape[0]), int(moved.numel() // max(1, moved.shape[0])))
     if moved.dtype == torch.float64 and moved.device.type == "cpu" and moved.is_contiguous():
-        return np.asarray(moved.reshape(moved.shape[0], -1).numpy())
-    out = torch.empty(moved.shape, dtype=torch.float64)
+        return np.asarray(moved.reshape(shape).numpy())
+    if scratch is None:
+        out = torch.empty(moved.shape, dtype=torch.float64)
+    else:
+        out = torch.from_numpy(scratch.get("units", tuple(moved.shape)))
     out.copy_(moved)
-    return np.asarray(out.reshape(moved.shape[0], -1).numpy())
+    return np.asarray(out.reshape(shape).numpy())
 
 
 def from_units(a: Array, like: Any, dim: int) -> Any:

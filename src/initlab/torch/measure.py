@@ -28,6 +28,7 @@ from initlab.core.errors import InitlabError, check_positive_int
 from initlab.core.rng import RNGLike, as_rng
 from initlab.theory.propagation import Histogram, _hist, layer_stats
 from initlab.torch._base import (
+    Scratch,
     Snapshot,
     activation_of,
     check_batch,
@@ -133,7 +134,9 @@ def measure(
     try:
         with seeded(seed), torch.enable_grad():
             leaves, batch = _leaf_batch(batch)
-            with watch(model, _forward_cb(records, bins), _backward_cb(records, bins), modules):
+            scratch = Scratch()
+            with watch(model, _forward_cb(records, bins, scratch), _backward_cb(records, bins, scratch),
+                       modules):
                 out = run_forward(model, batch)
                 outs = tensors_in(out)
                 if not outs:
@@ -188,26 +191,27 @@ def _loss(model: Any, outs: list[Any], loss: Any, rng: RNGLike) -> Any:
     return total
 
 
-def _forward_cb(records: list[CallRecord], bins: int) -> Callable[[Call, Any], None]:
+def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
     def on_forward(c: Call, out: Any) -> None:
         act = activation_of(c.module)
         limits = act.limits if act is not None else None
-        A = to_units(out, c.unit_dim)
+        A = to_units(out, c.unit_dim, scratch)
         _check_finite(A, c, "output")
+        stats = layer_stats(A, limits, scratch.get("work", A.shape))
         records.append(CallRecord(
-            c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, layer_stats(A, limits),
+            c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, stats,
             activation=act.name if act is not None else None,
             act_hist=_hist(A, limits, bins) if bins else None))
 
     return on_forward
 
 
-def _backward_cb(records: list[CallRecord], bins: int) -> Callable[[Call, Any], None]:
+def _backward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
     def on_backward(c: Call, grad: Any) -> None:
-        G = to_units(grad, c.unit_dim)
+        G = to_units(grad, c.unit_dim, scratch)
         _check_finite(G, c, "gradient")
         rec = records[c.index]
-        rec.gradient = layer_stats(G)
+        rec.gradient = layer_stats(G, None, scratch.get("work", G.shape))
         rec.grad_hist = _hist(G, None, bins) if bins else None
 
     return on_backward
