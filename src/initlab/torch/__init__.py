@@ -1,5 +1,9 @@
 """initlab on PyTorch models (``pip install "initlab[torch]"``): audit, init by rules, measure, LSUV.
 
+Public API: :func:`audit`, :func:`init_`, :func:`measure` (on the hook mechanism of
+:mod:`initlab.torch.hooks`), :func:`diagnose`, :func:`lsuv_` and :func:`inspect` (all of them as one
+report). See docs/torch.md.
+
 ``import initlab`` never imports this package; importing it without torch raises an
 :class:`~initlab.core.errors.InitlabError` that says how to install it.
 """
@@ -10,6 +14,8 @@ from initlab.torch.audit import ParamAudit, audit
 from initlab.torch.init import InitRecord, Rule, init_
 from initlab.torch.lsuv import LsuvRecord, lsuv_
 from initlab.torch.measure import CallRecord, TorchMeasurement, measure
+from initlab.torch.report import InspectResult, inspect
+from initlab.torch.verdicts import ModelVerdict, diagnose
 
-__all__ = ["CallRecord", "InitRecord", "LsuvRecord", "ParamAudit", "Rule", "TorchMeasurement",
-           "audit", "init_", "lsuv_", "measure"]
+__all__ = ["CallRecord", "InitRecord", "InspectResult", "LsuvRecord", "ModelVerdict", "ParamAudit",
+           "Rule", "TorchMeasurement", "audit", "diagnose", "init_", "inspect", "lsuv_", "measure"]
