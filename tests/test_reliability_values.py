@@ -195,3 +195,117 @@ def test_spec_names_round_trip_floats_exactly(spec):
     assert again.name == scheme.name
     assert again.describe((7, 5)) == scheme.describe((7, 5))
     assert I.get("normal:std=0.123456789").describe((3, 3)).std == 0.123456789
+
+
+# --- C8: too large for memory, refused up front ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["train", "--iterations", "5", "--layers", "2,100000000,1"], "training layer sizes"),
+        (["train", "--iterations", "5", "--layers", "2,100000,100000,1"], "training layer sizes"),
+        (["histograms", "--samples", "50", "--width", "20", "--bins", "1000000000",
+          "--activations", "relu", "--inits", "he_normal"], "1000000000 bins"),
+        (["theory", "--out", "never-written", "--grid", "100000"], "grid 100000"),
+    ],
+)
+def test_c8_oversized_runs_are_refused_with_their_size(args, what, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    err = _one_line_error(args, capsys, what)
+    assert "GiB but the machine has" in err
+    assert not (tmp_path / "never-written").exists()
+
+
+def test_c8_training_estimate_counts_activations_and_parameters():
+    from initlab import network
+
+    # 2,100000000,1 on 300 examples: the (1e8, 300) activations alone are 240 GB.
+    assert network.training_bytes([2, 100_000_000, 1], 300) > 8 * 2 * 100_000_000 * 300
+    small = network.training_bytes([2, 10, 5, 1], 300)
+    assert small < 2**20
+
+
+# --- C9/C10: histograms with vanishing / exploding inits ---------------------------------------
+
+
+def test_c9_vanishing_init_does_not_divide_by_zero(capsys):
+    code, out, err = invoke(["histograms", "--samples", "50", "--width", "20", "--depth", "50",
+                             "--inits", "normal:std=1e-30", "--activations", "tanh", "--json"],
+                            capsys)
+    assert code == 0, err
+    assert '"symmetric"' in out  # every unit computes the same function: the verdict says so
+    assert "Traceback" not in err
+
+
+def test_c9_one_minus_c_of_tiny_lengths():
+    from initlab.theory.batch import _omc
+
+    # qa * qb = 1e-400 underflows; the distance of two such vectors is still well defined.
+    assert _omc(1e-200, 1e-200, 1e-200) == pytest.approx(0.5)
+    assert _omc(0.0, 1.0, 1.0) == 1.0
+
+
+def test_c10_depth_study_stopped_early_prints_a_table(capsys, tmp_path):
+    code, out, err = invoke(["histograms", "--samples", "50", "--width", "20", "--depth-study",
+                             "--max-depth", "30", "--inits", "normal:std=1e6",
+                             "--out", str(tmp_path / "d")], capsys)
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("normal:std=1e6"))
+    assert row.split()[-2:] == ["-", "-"]  # no scale at depth 30: the run stopped at overflow
+    assert (tmp_path / "d" / "index.html").exists()
+
+
+# --- C11: malformed .npz files -----------------------------------------------------------------
+
+
+def _npz_cases(tmp_path):
+    r = np.random.default_rng(0)
+    X = r.normal(size=(40, 2))
+    y = (X[:, 0] > 0) * 1
+    good = tmp_path / "good.npz"
+    np.savez(good, X=X, y=y)
+    data = good.read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(data[: len(data) // 2])
+    (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 2)
+    (tmp_path / "empty.npz").write_bytes(b"")
+    np.save(tmp_path / "single.npy", np.ones((4, 2)))
+    (tmp_path / "single.npy").rename(tmp_path / "single.npz")
+    np.savez(tmp_path / "shapes.npz", X=X, y=y, X_test=r.normal(size=(10, 3)), y_test=y[:10])
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [("truncated.npz", "not a valid .npz"), ("garbage.npz", "not a valid .npz"),
+     ("empty.npz", "empty"), ("single.npz", "single array"), ("shapes.npz", "3 features")],
+)
+def test_c11_bad_npz_files_are_one_line_before_training(name, match, capsys, tmp_path):
+    _npz_cases(tmp_path)
+    _one_line_error(["train", "--iterations", "5", "--dataset", str(tmp_path / name)], capsys,
+                    match)
+
+
+# --- U3: no warnings in normal use (the suite runs with warnings as errors) --------------------
+
+
+def test_u3_empty_and_infinite_csv_are_errors_not_warnings(capsys, tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "inf.csv").write_text("1,2,0\n3,4,inf\n5,6,1\n")
+    _one_line_error(["train", "--dataset", str(tmp_path / "empty.csv")], capsys, "empty")
+    _one_line_error(["train", "--dataset", str(tmp_path / "inf.csv")], capsys, "infinite")
+
+
+@pytest.mark.parametrize("extra", [["--l2", "1e300"], ["--dataset", "BIG"]])
+def test_u3_overflowing_training_is_one_error_without_warnings(extra, capsys, tmp_path):
+    if extra[1] == "BIG":
+        r = np.random.default_rng(0)
+        X = r.normal(size=(40, 2)) * 1e300
+        np.savetxt(tmp_path / "big.csv", np.c_[X, (X[:, 0] > 0) * 1], delimiter=",")
+        extra = ["--dataset", str(tmp_path / "big.csv")]
+    _one_line_error(["train", "--iterations", "30", "--engine", "numpy", *extra], capsys,
+                    "diverged")
+
+
+def test_u3_huge_constant_in_histograms_is_one_error(capsys):
+    _one_line_error(["histograms", "--depth", "5", "--samples", "20", "--width", "10",
+                     "--inits", "constant:value=1e308", "--activations", "relu"], capsys, "exceed")

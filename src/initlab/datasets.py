@@ -6,6 +6,8 @@ Every loader returns a :class:`Dataset` with examples in columns: ``train_X`` of
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,6 +232,8 @@ def load_file(path: str | Path, label_column: int = -1, test_fraction: float = 0
 
 
 def _read_csv(p: Path, label_column: int) -> tuple[Array, Array]:
+    if not p.read_bytes().strip():  # genfromtxt would warn "Empty input file" first
+        raise InitlabError(f"{p.name}: the file is empty; need >= 2 rows and >= 2 columns")
     try:
         raw = np.genfromtxt(p, delimiter=",", dtype=np.float64, invalid_raise=True)
     except ValueError as e:
@@ -241,19 +245,17 @@ def _read_csv(p: Path, label_column: int) -> tuple[Array, Array]:
         raise InitlabError(f"{p.name}: need >= 2 rows and >= 2 columns, got shape {raw.shape}")
     if not -raw.shape[1] <= label_column < raw.shape[1]:
         raise InitlabError(f"{p.name}: label column {label_column} out of range for {raw.shape[1]} columns")
-    if np.isnan(raw).any():
-        r, c = np.argwhere(np.isnan(raw))[0]
-        raise InitlabError(f"{p.name}: non-numeric or missing value at data row {r + 1}, column {c + 1}")
+    if not np.isfinite(raw).all():
+        r, c = np.argwhere(~np.isfinite(raw))[0]
+        raise InitlabError(
+            f"{p.name}: non-numeric, missing or infinite value at data row {r + 1}, column {c + 1}"
+        )
     y = raw[:, label_column]
     return np.delete(raw, label_column % raw.shape[1], axis=1), y
 
 
 def _read_npz(p: Path, test_fraction: float, seed: int) -> Dataset:
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
-        raise InitlabError(f"cannot read {p.name}: {e}") from None
+    arrays = _npz_arrays(p)
     for key in ("X", "y"):
         if key not in arrays:
             raise InitlabError(f"{p.name} lacks array {key!r}; has {sorted(arrays)}")
@@ -261,10 +263,35 @@ def _read_npz(p: Path, test_fraction: float, seed: int) -> Dataset:
     if "X_test" not in arrays:
         return _split(p.stem, X, y, test_fraction, seed)
     Xt, yt = _check_rows(p.name + " test", arrays["X_test"], arrays.get("y_test", np.empty(0)))
+    if Xt.shape[1] != X.shape[1]:
+        raise InitlabError(
+            f"{p.name}: X_test has {Xt.shape[1]} features but X has {X.shape[1]}; they must match"
+        )
     both = _encode(p.stem, np.concatenate([y, yt]))
     m = X.shape[0]
     return Dataset(p.stem, X.T.copy(), both[:, :m], Xt.T.copy(), both[:, m:],
                    classes=_class_names(np.concatenate([y, yt])))
+
+
+def _npz_arrays(p: Path) -> dict[str, Any]:
+    """Every array of an ``.npz`` file; a file that is not one (a ``.npy`` renamed, an empty,
+    truncated or corrupt archive) is refused by name."""
+    if p.stat().st_size == 0:
+        raise InitlabError(f"cannot read {p.name}: the file is empty")
+    try:
+        with open(p, "rb") as f:  # our own handle: closed even when numpy fails half-way
+            loaded = np.load(f, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise InitlabError(
+                    f"{p.name} holds a single array ({type(loaded).__name__}), not an .npz "
+                    "archive with arrays X and y (write it with numpy.savez)"
+                )
+            with loaded as z:
+                return {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        if isinstance(e, InitlabError):
+            raise
+        raise InitlabError(f"cannot read {p.name}: not a valid .npz archive ({e})") from None
 
 
 def _check_rows(name: str, X: Any, y: Any) -> tuple[Array, Array]:

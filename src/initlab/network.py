@@ -18,7 +18,7 @@ from initlab import activations as act_mod
 from initlab import initializers as init_mod
 from initlab import losses
 from initlab.activations import Activation
-from initlab.core.errors import InitlabError, check_data, check_layer_dims
+from initlab.core.errors import InitlabError, check_data, check_layer_dims, check_memory
 from initlab.core.rng import RNGLike, as_rng
 from initlab.losses import Head
 
@@ -117,6 +117,27 @@ def init_params(
     return params
 
 
+def training_bytes(dims: Sequence[int], examples: int) -> int:
+    """Bytes a training of layer sizes ``dims`` on ``examples`` examples holds at once.
+
+    Parameters, gradients and up to three optimizer copies (Adam's two moments and the initial
+    weights kept for the report) make ``5 P`` floats; the forward caches keep ``Z`` and ``A`` of
+    every layer and the backward pass two more layer-sized arrays, each of shape ``(n_l, m)``.
+    """
+    d = check_layer_dims(dims)
+    n_params = sum(a * b + a for a, b in zip(d[1:], d[:-1], strict=False))
+    return 8 * (5 * n_params + (2 * sum(d) + 2 * max(d)) * int(examples))
+
+
+def check_training_memory(dims: Sequence[int], examples: int) -> None:
+    """Refuse, before drawing any weight, a network whose training would not fit in memory."""
+    check_memory(
+        training_bytes(dims, examples),
+        f"training layer sizes {','.join(map(str, dims))} on {examples} examples",
+        "use smaller layers or fewer examples",
+    )
+
+
 def _weight_init(w_spec: InitSpec, gain: Any, spec: Any, l: int, L: int) -> Any:
     """Layer ``l``'s weight initializer, with ``gain`` (None, a number or "auto") applied."""
     if gain is None:
@@ -169,6 +190,11 @@ def forward(spec: Spec, params: Params, X: Array) -> tuple[Array, list[Cache]]:
     caches : list of (A_prev, Z, A), one per layer
         ``A`` of the last layer is the head's output.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow shows as inf: callers check
+        return _forward(spec, params, X)
+
+
+def _forward(spec: Spec, params: Params, X: Array) -> tuple[Array, list[Cache]]:
     caches: list[Cache] = []
     A = X
     for l in range(1, spec.n_layers + 1):
@@ -209,11 +235,16 @@ def backward(spec: Spec, params: Params, caches: list[Cache], dZL: Array,
 
 
 def loss_and_grads(spec: Spec, params: Params, X: Array, Y: Array) -> tuple[float, Params]:
-    """Cost (stable, from logits) and the parameter gradients (``dW1``, ``db1``, ...) of one batch."""
-    ZL, caches = forward(spec, params, X)
-    cost = spec.head.loss(ZL, Y)
-    dZL = losses.output_gradient(caches[-1][2], Y)
-    return cost, backward(spec, params, caches, dZL, intermediates=False)
+    """Cost (stable, from logits) and the parameter gradients (``dW1``, ``db1``, ...) of one batch.
+
+    Overflow is not warned about: it makes the cost non-finite, which the engines report as a
+    divergence (one clear error instead of a warning per step).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        ZL, caches = _forward(spec, params, X)
+        cost = spec.head.loss(ZL, Y)
+        dZL = losses.output_gradient(caches[-1][2], Y)
+        return cost, backward(spec, params, caches, dZL, intermediates=False)
 
 
 def predict(spec: Spec, params: Params, X: Array) -> NDArray[Any]:

@@ -44,12 +44,14 @@ def theory(activation: str, sigma_w2: float | None, sigma_b2: float, critical: b
     null where infinite or undefined, with notes saying which).
     """
     from initlab import activations
-    from initlab.core.errors import check_positive_float, check_positive_int
+    from initlab.core.errors import check_memory, check_positive_float, check_positive_int
     from initlab.theory import meanfield as th
 
     act = activations.get(activation)
     check_positive_float(sigma_b2, "sigma_b2", allow_zero=True)
     check_positive_int(grid, "grid", minimum=3)
+    check_memory(3 * 8 * grid * max(3, grid // 2), f"a phase diagram of grid {grid}",
+                 "use a smaller --grid")
     if sigma_w2 is None and not critical and not out:
         raise InitlabError("give --sigma-w2 (and --sigma-b2), or --critical, or --out")
     data: dict[str, Any] = {}

@@ -64,6 +64,7 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
     spec = network.Spec.build(_layers(layers, ds), activation, _head(head, ds))
     if seed < 0:
         raise InitlabError(f"--seed must be >= 0, got {seed}")
+    network.check_training_memory(spec.dims, ds.train_X.shape[1])
     rng = np.random.RandomState(seed) if legacy_seed else np.random.default_rng(seed)
     params = network.init_params(spec, init, rng=rng)
     opt_name, opt_kw = split_spec(optimizer)

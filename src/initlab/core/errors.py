@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -97,6 +98,34 @@ def as_float(value: Any, what: str) -> float:
         return float(value)
     except OverflowError:
         raise InitlabError(f"{what} is out of float64's range, got {str(value)[:20]}...") from None
+
+
+#: Refuse work whose arrays would need more than this share of physical memory.
+MEMORY_SHARE = 0.5
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory (16 GiB where the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 16 * 2**30
+
+
+def check_memory(need: int, what: str, advice: str, share: float = MEMORY_SHARE) -> None:
+    """Refuse, before allocating, work that needs more than ``share`` of physical memory.
+
+    The message names the estimate, the machine's memory and ``advice`` (what to make smaller).
+    """
+    total = physical_memory()
+    if need > share * total:
+        raise InitlabError(
+            f"{what} needs about {_gib(need)} but the machine has {_gib(total)}; {advice}"
+        )
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n < 2**70 else f"{n / 2**30:.3g} GiB"
 
 
 def check_layer_dims(dims: Iterable[Any]) -> tuple[int, ...]:

@@ -78,6 +78,10 @@ class HistogramsReport(Report):
         ]
 
 
+def _at(values: Sequence[float], i: int) -> float | None:
+    return values[i] if i < len(values) else None
+
+
 @dataclass
 class DepthStudyReport(Report):
     """``initlab histograms --depth-study --out``: where the scales leave the band."""
@@ -97,8 +101,10 @@ class DepthStudyReport(Report):
     def rows(self) -> list[list[Any]]:
         """One row per case: the depths (``>N``: never left the band) and the scales at 30."""
         top, at = f">{self.max_depth}", min(29, self.max_depth - 1)
+        # a run stopped early (its values overflowed) has no scale at depth 30: shown as "-"
         return [[c.init, c.activation, c.act_depth or top, c.act_depth_theory or top,
-                 c.grad_depth or top, c.grad_depth_theory or top, c.act_scale[at], c.grad_scale[at]]
+                 c.grad_depth or top, c.grad_depth_theory or top, _at(c.act_scale, at),
+                 _at(c.grad_scale, at)]
                 for c in self.cases]
 
     def figures(self) -> dict[str, Plot]:

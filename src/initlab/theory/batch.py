@@ -80,8 +80,12 @@ def _omc(qa: float, qb: float, d: float) -> float:
     """``1 - c`` from the squared distance, free of cancellation."""
     if qa <= 0.0 or qb <= 0.0:
         return 1.0
-    delta2 = (math.sqrt(qa) - math.sqrt(qb)) ** 2
-    return min(2.0, max(0.0, (d - delta2) / (2.0 * math.sqrt(qa * qb))))
+    ra, rb = math.sqrt(qa), math.sqrt(qb)  # sqrt(qa * qb) would underflow to 0 for tiny q
+    delta2 = (ra - rb) ** 2
+    denom = 2.0 * ra * rb
+    if denom == 0.0:
+        return 1.0
+    return min(2.0, max(0.0, (d - delta2) / denom))
 
 
 def _stats(k: Kernel, diag: list[tuple[float, float]], pairs: list[Any], m: int, n: int,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,8 @@ from numpy.typing import NDArray
 
 from initlab import activations as act_mod
 from initlab import initializers as init_mod
-from initlab.core.errors import InitlabError, check_data, check_positive_int
+from initlab.core import errors
+from initlab.core.errors import MEMORY_SHARE, InitlabError, check_data, check_positive_int
 from initlab.core.rng import RNGLike, as_rng
 from initlab.theory.statistics import STAT_NAMES, Observed, distinct_rows, measure_all
 
@@ -77,7 +77,6 @@ def layer_activations(
 
 # --------------------------------------------------------------------------- per-layer measurement
 
-MEMORY_SHARE = 0.5  # refuse runs whose arrays need more than this share of physical memory
 
 
 def layer_stats(
@@ -129,26 +128,23 @@ class Measurement:
     sigma_b2: list[float] = field(default_factory=list)
 
 
-def estimate_bytes(widths: list[int], samples: int) -> int:
-    """Bytes :func:`measure` holds at once: the derivative of every layer plus a few work arrays."""
+def estimate_bytes(widths: list[int], samples: int, bins: int = 0) -> int:
+    """Bytes :func:`measure` holds at once: the derivative of every layer plus a few work arrays,
+    and the histograms (edges and counts of every layer's activations and gradients)."""
+    hist = 8 * (bins + 1) * (4 * (len(widths) - 1) + 2)
     return 8 * samples * (sum(widths[1:]) + 4 * max(widths)) + 8 * sum(
         a * b for a, b in zip(widths[1:], widths[:-1], strict=False)
-    )
+    ) + hist
 
 
-def check_memory(widths: list[int], samples: int, share: float = MEMORY_SHARE) -> None:
+def check_memory(widths: list[int], samples: int, share: float = MEMORY_SHARE, bins: int = 0) -> None:
     """Refuse (with the estimate) a run that would need more than ``share`` of physical memory."""
-    need = estimate_bytes(widths, samples)
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        total = 16 * 2**30
-    if need > share * total:
-        raise InitlabError(
-            f"this run needs about {need / 2**30:.1f} GiB (depth {len(widths) - 1}, widths up to "
-            f"{max(widths)}, {samples} samples) but the machine has {total / 2**30:.1f} GiB; "
-            "use fewer samples, a smaller width or a smaller depth"
-        )
+    errors.check_memory(
+        estimate_bytes(widths, samples, bins),
+        f"this run (depth {len(widths) - 1}, widths up to {max(widths)}, {samples} samples"
+        + (f", {bins} bins)" if bins else ")"),
+        "use fewer samples, a smaller width, a smaller depth or fewer bins", share,
+    )
 
 
 def init_variance(init: Any, shape: tuple[int, int], draws: int = 2**20) -> float:
@@ -250,7 +246,7 @@ def measure(
         X, _ = check_data(X)
     dims = _dims(depth, width, samples, X, widths)
     m = X.shape[1] if X is not None else check_positive_int(samples, "samples")
-    check_memory(dims, m)
+    check_memory(dims, m, bins=bins)
     if X is None:
         X = r.standard_normal((dims[0], m))
     work = np.empty((max(dims[1:]), m))
@@ -272,9 +268,10 @@ def _forward(init: Any, bias_init: Any, act: act_mod.Activation, dims: list[int]
     for l in range(1, len(dims)):
         W = np.asarray(w_init((dims[l], dims[l - 1]), r), dtype=np.float64)
         b = np.asarray(b_init((dims[l], 1), r), dtype=np.float64).reshape(-1, 1)
-        H = W @ A
-        if b.any():
-            H += b
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            H = W @ A
+            if b.any():
+                H += b
         if not _finite(H):
             if truncate and records:
                 break
