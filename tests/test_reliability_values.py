@@ -97,8 +97,12 @@ def test_c4_overflowing_gains_are_one_line(args, capsys):
 
 def test_c4_variance_scaling_beyond_float_range_is_refused_before_drawing():
     scheme = I.variance_scaling(1e308, distribution="uniform")  # sqrt(3 * 1e308) overflows
-    with pytest.raises(InitlabError, match="non-finite"):
+    with pytest.raises(InitlabError, match="overflow"):
         scheme((3, 1), 0)
+    for spec in ("normal:std=1e308", "random:scale=1e200", "constant:value=1e308",
+                 "truncated_normal:std=1e308"):
+        with pytest.raises(InitlabError, match="squares overflow"):
+            I.get(spec)((3, 2), 0)
 
 
 # --- C5: optimizer ranges ----------------------------------------------------------------------
@@ -308,4 +312,5 @@ def test_u3_overflowing_training_is_one_error_without_warnings(extra, capsys, tm
 
 def test_u3_huge_constant_in_histograms_is_one_error(capsys):
     _one_line_error(["histograms", "--depth", "5", "--samples", "20", "--width", "10",
-                     "--inits", "constant:value=1e308", "--activations", "relu"], capsys, "exceed")
+                     "--inits", "constant:value=1e308", "--activations", "relu"], capsys,
+                    "overflow")

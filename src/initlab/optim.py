@@ -106,6 +106,10 @@ def get(name: str, learning_rate: float, **kw: Any) -> Optimizer:
     lr = check_positive_float(learning_rate, "learning rate")
     key, parsed = OPTIMIZERS.parse(name)
     options = {**parsed, **kw}
+    if "learning_rate" in options:
+        raise InitlabError(
+            f"the learning rate is set on its own (--learning-rate), not as an option of {name!r}"
+        )
     for k, val in options.items():
         if isinstance(val, bool) or not isinstance(val, int | float | np.floating):
             raise InitlabError(f"optimizer option {k} must be a finite number, got {val!r}")

@@ -25,6 +25,9 @@ from initlab.core.rng import RNG, RNGLike, as_rng
 Array = NDArray[np.float64]
 Shape = tuple[int, ...]
 
+#: Largest weight scale (|mean|, std, bound) a scheme may have: every statistic of the weights and
+#: of the layers they feed squares them, and 1e150**2 is still far from float64's 1.8e308.
+MAX_WEIGHT = 1e150
 #: std of a standard normal truncated to [-2, 2]: dividing by it restores the target std.
 TRUNC_STD_2SIGMA = 0.87962566103423978
 
@@ -262,10 +265,11 @@ class Scheme:
     def _law(self, dims: Shape) -> Law:
         law = self.law(dims)
         values = [law.mean, law.std, law.low, law.high, law.sigma]
-        if not all(math.isfinite(v) for v in values if v is not None):
+        if not all(abs(v) <= MAX_WEIGHT for v in values if v is not None):  # False for NaN too
             raise InitlabError(
-                f"{self.name} gives non-finite weights for shape {dims} "
-                f"(mean {law.mean!r}, std {law.std!r}); use smaller parameters"
+                f"{self.name} gives weights beyond {MAX_WEIGHT:g} for shape {dims} (mean "
+                f"{law.mean!r}, std {law.std!r}): their squares overflow float64; use smaller "
+                "parameters"
             )
         return law
 
