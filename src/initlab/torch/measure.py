@@ -18,6 +18,7 @@ training flags and hooks. Randomness inside the forward (dropout in training mod
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,8 +197,7 @@ def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Calla
         act = activation_of(c.module)
         limits = act.limits if act is not None else None
         A = to_units(out, c.unit_dim, scratch)
-        _check_finite(A, c, "output")
-        stats = layer_stats(A, limits, scratch.get("work", A.shape))
+        stats = _stats(A, limits, scratch, c, "output")
         records.append(CallRecord(
             c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, stats,
             activation=act.name if act is not None else None,
@@ -209,18 +209,21 @@ def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Calla
 def _backward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
     def on_backward(c: Call, grad: Any) -> None:
         G = to_units(grad, c.unit_dim, scratch)
-        _check_finite(G, c, "gradient")
         rec = records[c.index]
-        rec.gradient = layer_stats(G, None, scratch.get("work", G.shape))
+        rec.gradient = _stats(G, None, scratch, c, "gradient")
         rec.grad_hist = _hist(G, None, bins) if bins else None
 
     return on_backward
 
 
-LIMIT = 1e150  # as in theory.propagation: beyond this, sums of squares overflow float64
-
-
-def _check_finite(A: np.ndarray, c: Call, what: str) -> None:
-    if not (float(A.min()) > -LIMIT and float(A.max()) < LIMIT):
-        raise InitlabError(f"{what} of module {c.name} ({c.kind}, call {c.call}) is not finite or "
-                           f"exceeds {LIMIT:g}; start from smaller weights")
+def _stats(A: np.ndarray, limits: tuple[float, float] | None, scratch: Scratch, c: Call,
+           what: str) -> dict[str, Any]:
+    """``layer_stats`` of ``A``; an error naming the call where values are not finite or so large
+    that their squares overflow float64 (both show as a non-finite mean or std: one check instead
+    of two more passes over the values)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        stats = layer_stats(A, limits, scratch.get("work", A.shape))
+    if not (math.isfinite(float(stats["mean"] or 0.0)) and math.isfinite(float(stats["std"] or 0.0))):
+        raise InitlabError(f"{what} of module {c.name} ({c.kind}, call {c.call}) is not finite or so "
+                           "large that its squares overflow float64; start from smaller weights")
+    return stats
