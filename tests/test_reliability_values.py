@@ -314,3 +314,54 @@ def test_u3_huge_constant_in_histograms_is_one_error(capsys):
     _one_line_error(["histograms", "--depth", "5", "--samples", "20", "--width", "10",
                      "--inits", "constant:value=1e308", "--activations", "relu"], capsys,
                     "overflow")
+
+
+# --- U2/U5: one list syntax for every command --------------------------------------------------
+
+README_SPEC = "he_normal:nonlinearity=leaky_relu,negative_slope=0.2"
+
+
+def test_u2_list_parser_keeps_multi_parameter_specs_whole():
+    from initlab.cli._parse import split_specs
+
+    assert split_specs(f"{README_SPEC},zeros", "--inits") == [README_SPEC, "zeros"]
+    with pytest.raises(InitlabError, match="empty entry"):
+        split_specs("he_normal,,zeros", "--inits")
+    with pytest.raises(InitlabError, match="empty entry"):
+        split_specs("he_normal,", "--inits")
+
+
+@pytest.mark.parametrize("dup", ["he,he_normal", "kaiming_normal,HE_NORMAL", "normal:std=1,normal:std=1.0",
+                                 "normal:mean=0,std=2,normal:std=2.0,mean=0.0"])
+def test_u5_aliases_are_the_same_list_entry(dup):
+    from initlab.cli._parse import split_specs
+
+    with pytest.raises(InitlabError, match="the same"):
+        split_specs(dup, "--inits", I.INITIALIZERS)
+    assert len(split_specs("normal:std=1,normal:std=2", "--inits", I.INITIALIZERS)) == 2
+
+
+def test_u2_readme_spec_in_every_command_list(capsys, tmp_path):
+    code, out, err = invoke(["inits", f"{README_SPEC},zeros", "--fan-in", "4", "--fan-out", "4"],
+                            capsys)
+    assert code == 0, err
+    assert README_SPEC in out and "zeros" in out
+    code, out, err = invoke(["histograms", "--samples", "20", "--width", "8", "--depth", "2",
+                             "--inits", f"{README_SPEC},zeros", "--activations",
+                             "leaky_relu:negative_slope=0.2,relu", "--json"], capsys)
+    assert code == 0, err
+    code, out, err = invoke(["theory", "--activation", "tanh", "--grid", "3", "--out",
+                             str(tmp_path / "t"), "--mark", f"{README_SPEC},lecun_normal"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["train", "--iterations", "5", "--layers", "2,,1"],
+     ["histograms", "--widths", "4,,4", "--samples", "10"],
+     ["inits", "--shape", "4,,3"],
+     ["histograms", "--inits", "he_normal,,zeros", "--samples", "10"],
+     ["histograms", "--inits", "he,kaiming_normal", "--samples", "10"]],
+)
+def test_u5_empty_or_repeated_entries_are_refused(args, capsys):
+    _one_line_error(args, capsys, "")

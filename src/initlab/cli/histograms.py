@@ -14,26 +14,13 @@ from typing import Any
 
 import click
 
+from initlab.cli._parse import split_ints, split_specs
 from initlab.core.errors import InitlabError
 from initlab.experiments.propagation_reports import DepthStudyReport, HistogramsReport
 from initlab.output.bundle import write_bundle
 
 DEFAULT_INITS = "normal:std=1,normal:std=0.01,lecun_normal,he_normal"
 DEFAULT_ACTS = "sigmoid,relu,tanh"
-
-
-def split_specs(text: str, what: str) -> list[str]:
-    """Split ``"normal:std=0.01,mean=0,he_normal"`` into specs: a ``key=value`` item without its own
-    name belongs to the spec before it."""
-    out: list[str] = []
-    for item in (t.strip() for t in text.split(",")):
-        if not item:
-            raise InitlabError(f"empty entry in {what} list {text!r}")
-        if "=" in item and ":" not in item and out:
-            out[-1] += "," + item
-        else:
-            out.append(item)
-    return out
 
 
 def _validate(inits: list[str], acts: list[str]) -> None:
@@ -96,9 +83,12 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
         check_positive_int(value, name)
     check_positive_int(samples, "samples (two or more, to see how outputs vary with the input)", 2)
     check_positive_int(seed, "seed", minimum=0)
+    from initlab import activations, initializers
+
     init_list = split_specs(inits if not depth_study or inits != DEFAULT_INITS
-                            else "glorot_normal,he_normal", "--inits")
-    act_list = split_specs(acts if not depth_study or acts != DEFAULT_ACTS else "relu", "--activations")
+                            else "glorot_normal,he_normal", "--inits", initializers.INITIALIZERS)
+    act_list = split_specs(acts if not depth_study or acts != DEFAULT_ACTS else "relu",
+                           "--activations", activations.ACTIVATIONS)
     _validate(init_list, act_list)
     if depth_study:
         _depth_study(init_list, act_list, max_depth, width, samples, seed, bias_init, out, as_json)
@@ -127,11 +117,8 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
 def _parse_widths(text: str | None) -> list[int] | None:
     if text is None:
         return None
-    try:
-        sizes = [int(t) for t in text.split(",")]
-    except ValueError:
-        raise InitlabError(f"--widths must be integers n_0,n_1,...,n_L, got {text!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
+    sizes = split_ints(text, "--widths", "784,100,100")
+    if len(sizes) < 2:
         raise InitlabError(f"--widths needs an input size and at least one layer, all >= 1, got {text!r}")
     return sizes
 

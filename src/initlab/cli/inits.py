@@ -12,19 +12,14 @@ from typing import Any
 import click
 
 from initlab import initializers as init_mod
+from initlab.cli._parse import split_ints, split_specs
 from initlab.core.errors import InitlabError
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """``"64,32,3,3"`` -> ``(64, 32, 3, 3)``; sizes must be positive integers."""
-    parts = [t.strip() for t in text.replace("x", ",").split(",")]
-    try:
-        dims = tuple(int(t) for t in parts)
-    except ValueError:
-        raise InitlabError(
-            f"--shape must be comma-separated positive integers, got {text!r}"
-        ) from None
-    if len(dims) < 2 or any(d < 1 for d in dims):
+    dims = tuple(split_ints(text.replace("x", ","), "--shape", "64,32,3,3"))
+    if len(dims) < 2:
         raise InitlabError(
             f"--shape needs at least 2 positive sizes (out, in, *kernel), got {text!r}"
         )
@@ -129,7 +124,8 @@ def inits(
         click.echo(json.dumps({"gains": table}, indent=2) if as_json else _gains_text(table))
         return
     dims = _shape(fan_in, fan_out, shape)
-    chosen = list(specs) or [*init_mod.names(aliases=False), *init_mod.VARIANTS]
+    listed = split_specs(",".join(specs), "SPECS", init_mod.INITIALIZERS) if specs else []
+    chosen = listed or [*init_mod.names(aliases=False), *init_mod.VARIANTS]
     data = rows(chosen, dims)
     if as_json:
         fans = init_mod.compute_fans(dims) if dims is not None else (None, None)

@@ -76,9 +76,11 @@ def theory(activation: str, sigma_w2: float | None, sigma_b2: float, critical: b
 
 
 def _phase_report(out: str, spec: str, sigma_b2: float, mark: str, width: int, grid: int) -> Path:
-    from initlab.cli.histograms import split_specs
+    from initlab import initializers
+    from initlab.cli._parse import split_specs
     from initlab.core.errors import check_positive_int
 
     check_positive_int(width, "width")
-    diagram = phase_diagram(spec, sigma_b2, split_specs(mark, "--mark"), width, grid)
+    marks = split_specs(mark, "--mark", initializers.INITIALIZERS)
+    diagram = phase_diagram(spec, sigma_b2, marks, width, grid)
     return write_bundle(diagram, out)["index.html"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from initlab import datasets, engines, network
 from initlab import train as train_mod
+from initlab.cli._parse import split_ints
 from initlab.core.errors import InitlabError
 from initlab.core.params import split_spec
 from initlab.experiments.training import TrainReport
@@ -23,10 +24,7 @@ from initlab.output.bundle import write_bundle
 def _layers(text: str | None, ds: datasets.Dataset) -> list[int]:
     if text is None:
         return [ds.n_features, 10, 5, int(ds.train_Y.shape[0])]
-    try:
-        return [int(t) for t in text.split(",")]
-    except ValueError:
-        raise InitlabError(f"--layers must be comma-separated integers like 2,10,5,1, got {text!r}") from None
+    return split_ints(text, "--layers", "2,10,5,1")
 
 
 def _head(name: str, ds: datasets.Dataset) -> str:

@@ -47,6 +47,13 @@ class _Constant(Generic[T]):
         return self.obj
 
 
+def _same(value: Any) -> Any:
+    """``1`` and ``1.0`` are one value; booleans and text stay as they are."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53:
+        return float(value)
+    return value
+
+
 class Registry(Generic[T]):
     """Named factories of ``T`` with aliases, spec parsing and helpful errors.
 
@@ -145,6 +152,16 @@ class Registry(Generic[T]):
             takes = ", ".join(allowed) if allowed else "none"
             raise InitlabError(f"{self.kind} {key!r} does not take {unknown}; valid: {takes}")
         return self._factories[key](**merged)
+
+    def canonical(self, spec: str) -> str:
+        """One text per meaning: ``"HE"``, ``"kaiming_normal"`` and ``"he_normal"`` all give
+        ``"he_normal"``; parameters sorted by name, values as parsed (``0.10`` reads as ``0.1``).
+
+        For finding repeated entries in lists and grids; the spec is parsed, not built.
+        """
+        key, params = self.parse(spec)
+        items = ",".join(f"{k}={_same(params[k])!r}" for k in sorted(params))
+        return f"{key}:{items}" if items else key
 
     def names(self, aliases: bool = True) -> list[str]:
         """Sorted registered names, with the aliases unless ``aliases=False``."""
