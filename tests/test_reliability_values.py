@@ -365,3 +365,45 @@ def test_u2_readme_spec_in_every_command_list(capsys, tmp_path):
 )
 def test_u5_empty_or_repeated_entries_are_refused(args, capsys):
     _one_line_error(args, capsys, "")
+
+
+# --- a run that goes wrong says so -------------------------------------------------------------
+
+
+def test_blown_up_run_is_reported_and_exits_non_zero(capsys, tmp_path):
+    import json
+
+    code, out, err = invoke(["train", "--learning-rate", "1e6", "--iterations", "3000",
+                             "--json", "--out", str(tmp_path / "r")], capsys)
+    assert code == 2
+    assert "blew up" in err and "at chance" in err and err.count("\n") == 1
+    doc = json.loads(out)
+    assert doc["status"] == "chance" and len(doc["problems"]) == 2
+    saved = json.loads((tmp_path / "r" / "history.json").read_text())
+    assert saved["status"] == "chance" and saved["problems"] == doc["problems"]
+    assert "blew up" in (tmp_path / "r" / "index.html").read_text()
+
+
+def test_healthy_run_is_trained_and_exits_zero(capsys):
+    code, out, err = invoke(["train", "--iterations", "3000"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[-1] == "status: trained"
+
+
+def test_softmax_head_on_binary_labels_names_the_cause(capsys):
+    _one_line_error(["train", "--head", "softmax", "--iterations", "5"], capsys,
+                    "for binary 0/1 labels use the sigmoid head")
+
+
+def test_assess_classifies_from_costs_and_accuracy():
+    from initlab.engines.outcome import STATUSES, assess, status
+
+    Y = np.array([[0.0, 1.0, 1.0, 1.0]])  # majority share 0.75
+    assert assess([0.7, 0.3], 1.0, Y).ok
+    assert assess([0.7, 0.3], 0.78, Y).status == "chance"  # within 0.05 of 0.75
+    assert assess([0.7, float("nan")], None, None).status == "diverged"
+    assert "blew up" in assess([0.7, 9.0], 1.0, Y).problems[0]
+    assert "stalled" in assess([0.6931, 0.6931], None, None).problems[0]
+    assert status(0.81, Y) == "trained" and set(STATUSES) == {"trained", "chance", "diverged"}
+    onehot = np.eye(3)[:, [0, 0, 1, 2]]  # classes 0,0,1,2: majority share 0.5
+    assert status(0.55, onehot) == "chance" and status(0.56, onehot) == "trained"

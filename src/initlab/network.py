@@ -117,6 +117,25 @@ def init_params(
     return params
 
 
+def check_head_fits(spec: Spec, Y: Array) -> None:
+    """Refuse an output head that cannot learn these labels, naming the cause.
+
+    A softmax over one unit always outputs 1 (cost 0, nothing to learn): binary 0/1 labels (one
+    row) need the sigmoid head; one-hot labels (several rows) need softmax, not sigmoid.
+    """
+    rows, task = int(Y.shape[0]), spec.head.task
+    if task == "multiclass" and (rows < 2 or spec.dims[-1] < 2):
+        raise InitlabError(
+            f"the softmax head needs one-hot labels with >= 2 classes and >= 2 output units; "
+            f"these labels have {rows} row(s) and the output layer {spec.dims[-1]} unit(s): "
+            "for binary 0/1 labels use the sigmoid head"
+        )
+    if rows != spec.dims[-1]:
+        raise InitlabError(
+            f"the output layer has {spec.dims[-1]} unit(s) but the labels have {rows} row(s)"
+        )
+
+
 def training_bytes(dims: Sequence[int], examples: int) -> int:
     """Bytes a training of layer sizes ``dims`` on ``examples`` examples holds at once.
 

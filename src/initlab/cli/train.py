@@ -60,6 +60,7 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
     """Train a fully connected network and report its costs and accuracies."""
     ds = datasets.load(dataset)
     spec = network.Spec.build(_layers(layers, ds), activation, _head(head, ds))
+    network.check_head_fits(spec, ds.train_Y)
     if seed < 0:
         raise InitlabError(f"--seed must be >= 0, got {seed}")
     network.check_training_memory(spec.dims, ds.train_X.shape[1])
@@ -80,10 +81,13 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
         result["page"] = str(written["index.html"])
     if as_json:
         click.echo(json.dumps(result))
-        return
-    for i, c in zip(h.iterations, h.costs, strict=True):
-        click.echo(f"Cost after iteration {i}: {c}")
-    for key in ("train_accuracy", "test_accuracy"):
-        if key in result:
-            click.echo(f"{key.replace('_', ' ')}: {result[key]}")
-    click.echo(f"{spec.describe()} trained by engine {h.engine} in {h.seconds:.3f} s")
+    else:
+        for i, c in zip(h.iterations, h.costs, strict=True):
+            click.echo(f"Cost after iteration {i}: {c}")
+        for key in ("train_accuracy", "test_accuracy"):
+            if key in result:
+                click.echo(f"{key.replace('_', ' ')}: {result[key]}")
+        click.echo(f"{spec.describe()} trained by engine {h.engine} in {h.seconds:.3f} s")
+        click.echo(f"status: {result['status']}")
+    if result["problems"]:  # the results are out; the exit status says the run failed
+        raise InitlabError(f"the run did not train: {'; '.join(result['problems'])}")

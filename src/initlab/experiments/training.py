@@ -8,6 +8,7 @@ from typing import Any
 
 from initlab import datasets, network
 from initlab.core.report import Image, Plot, Report, Section, Table
+from initlab.engines.outcome import Outcome, assess
 from initlab.train import History
 
 
@@ -37,7 +38,18 @@ class TrainReport(Report):
             res["train_accuracy"] = network.accuracy(self.spec, h.params, ds.train_X, ds.train_Y)
             if ds.test_X.shape[1]:
                 res["test_accuracy"] = network.accuracy(self.spec, h.params, ds.test_X, ds.test_Y)
+        outcome = self.outcome(res.get("train_accuracy"))
+        res["status"], res["problems"] = outcome.status, outcome.problems
         return res
+
+    def outcome(self, train_accuracy: float | None = None) -> Outcome:
+        """How the run went (:func:`initlab.engines.outcome.assess`): status and problems."""
+        regression = self.spec.head.task == "regression"
+        if train_accuracy is None and not regression:
+            train_accuracy = network.accuracy(self.spec, self.history.params, self.data.train_X,
+                                              self.data.train_Y)
+        return assess(self.history.costs, None if regression else train_accuracy,
+                      None if regression else self.data.train_Y)
 
     def figures(self) -> dict[str, Plot]:
         """The cost curve and, on two-feature data, the decision boundary."""
@@ -55,8 +67,9 @@ class TrainReport(Report):
         acc = [[k.replace("_", " "), doc[k]] for k in ("train_accuracy", "test_accuracy") if k in doc]
         images = [Image(k, f"{k}.png", id=f"fig-{k}") for k in self.figures()]
         about = (f"{doc['network']} on {doc['dataset']}, trained by engine {doc['engine']} in "
-                 f"{doc['seconds']:.3f} s.")
-        return [Section("Training", [about], tables=[
+                 f"{doc['seconds']:.3f} s. Outcome: {doc['status']}.")
+        notes = [f"Problem: {p}." for p in doc["problems"]]
+        return [Section("Training", [about, *notes], tables=[
             Table(["iteration", "cost"], list(zip(doc["iterations"], doc["costs"], strict=True)),
                   caption="Recorded costs", fmt="{!r}"),
             Table(["set", "accuracy"], acc, caption="Accuracy", fmt="{!r}")],
