@@ -300,7 +300,7 @@ class CoordCheckResult(Report):
                     sz, ch = size[i, :, :, s], change[i, :, :, s]
                     fin = bool(np.all(np.isfinite(sz)))
                     out.append({"param": p, "optimizer": opt, "learning_rate": lrs[opt], "depth": d,
-                                "width": w, "seed": s, "status": "ok" if fin else "diverged",
+                                "width": w, "seed": s, "status": "trained" if fin else "diverged",
                                 "layers": layer_names(d),
                                 "size": _nested(sz), "change": _nested(ch)})
         return out

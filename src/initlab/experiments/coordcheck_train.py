@@ -232,7 +232,7 @@ class CoordRun:
 
 def _store_result(size: Array, change: Array, seconds: float) -> dict[str, Any]:
     ok = bool(np.all(np.isfinite(size)))
-    return {"status": "ok" if ok else "diverged", "final_cost": None, "train_accuracy": None,
+    return {"status": "trained" if ok else "diverged", "final_cost": None, "train_accuracy": None,
             "test_accuracy": None, "steps_to_threshold": None, "seconds": seconds,
             "engine": "numpy-coordcheck", "arrays": {"size": size, "change": change}}
 

@@ -187,7 +187,7 @@ class TorchCoordCheck(Report):
             for s in range(self.size.shape[3]):
                 sz = self.size[i, :, :, s]
                 runs.append({"width": w, "seed": s, "layers": self.layers,
-                             "status": "ok" if np.all(np.isfinite(sz)) else "diverged",
+                             "status": "trained" if np.all(np.isfinite(sz)) else "diverged",
                              "size": _nested(sz), "change": _nested(self.change[i, :, :, s])})
         return {"rows": self.rows, "runs": runs, "config": self.config, "ok": self.ok}
 
