@@ -407,3 +407,29 @@ def test_assess_classifies_from_costs_and_accuracy():
     assert status(0.81, Y) == "trained" and set(STATUSES) == {"trained", "chance", "diverged"}
     onehot = np.eye(3)[:, [0, 0, 1, 2]]  # classes 0,0,1,2: majority share 0.5
     assert status(0.55, onehot) == "chance" and status(0.56, onehot) == "trained"
+
+
+# --- diagnosis ----------------------------------------------------------------------------------
+
+
+def test_relu_std1_is_never_called_healthy_between_exploding_layers():
+    from initlab.experiments import histograms as exp
+
+    case = exp.run_case("normal:std=1", "relu", depth=5, width=100, samples=200, seed=0)
+    labels = [lv.verdict for lv in case.verdict.layers]
+    assert labels == ["exploding"] * 5, labels
+
+
+def test_sigmoid_recommendation_fixes_the_saturation_it_names():
+    from initlab.theory import meanfield as th
+    from initlab.theory.diagnose import SATURATION_SHARE, recommend
+
+    rec = recommend("sigmoid")
+    assert "saturat" in rec.reason
+    info = th.analyze("sigmoid", rec.sigma_w2, 0.0)
+    sat = float(th.kernel("sigmoid").saturated_share(info.q_star))
+    assert sat <= SATURATION_SHARE  # the recommended scale does not saturate ...
+    assert sat > 0.9 * SATURATION_SHARE  # ... and is the largest that does not (to 1%)
+    scheme = I.get(rec.spec)
+    assert scheme.describe((100, 100)).std ** 2 * 100 == pytest.approx(rec.sigma_w2, rel=1e-5)
+    assert recommend("tanh").spec == "lecun_normal"  # critical and unsaturated: unchanged

@@ -18,6 +18,7 @@ recommended initializer: the critical ``sigma_w2`` of the activation at the netw
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,30 +142,78 @@ def layer_findings(
 
 
 def recommend(activation: Any, sigma_b2: float = 0.0) -> Recommendation:
-    """The initializer that puts ``activation`` at the edge of chaos (chi_1 = 1) at ``sigma_b2``."""
+    """The initializer that puts ``activation`` at the edge of chaos (chi_1 = 1) at ``sigma_b2``.
+
+    Where the edge of chaos itself saturates more than :data:`SATURATION_SHARE` of the outputs
+    (sigmoid), the recommendation is the largest scale that does not, and says what it costs.
+    """
     act = act_mod.get(activation)
+    if isinstance(activation, str):
+        return _recommend_cached(activation, sigma_b2)
+    return _recommend(act, sigma_b2)
+
+
+@functools.lru_cache(maxsize=64)
+def _recommend_cached(activation: str, sigma_b2: float) -> Recommendation:
+    return _recommend(act_mod.get(activation), sigma_b2)
+
+
+def _recommend(act: act_mod.Activation, sigma_b2: float) -> Recommendation:
     if act.name == "relu":
         return Recommendation("he_normal", relu_like_sigma_w2(0.0),
                               "ReLU is critical at sigma_w2 = 2 (He et al. 2015)")
     if act.name == "leaky_relu":
         a = act.params["negative_slope"]
-        return Recommendation(f"he_normal:nonlinearity=leaky_relu,negative_slope={a:g}",
+        return Recommendation(f"he_normal:nonlinearity=leaky_relu,negative_slope={a!r}",
                               relu_like_sigma_w2(a), "leaky ReLU is critical at sigma_w2 = 2 / (1 + a^2)")
     crit = theory.critical_sigma_w2(act, sigma_b2)
     w = crit.sigma_w2_critical
     if w is None:
         return Recommendation(None, None, f"{act.name} has no critical point at sigma_b2 = {sigma_b2:g}: "
                               + crit.note)
-    gain = math.sqrt(w)
-    spec = "lecun_normal" if abs(gain - 1.0) < 1e-9 else f"lecun_normal:gain={gain:.6g}"
     reason = (f"chi_1 = 1 for {act.name} at sigma_w2 = {w:.6g} with sigma_b2 = {sigma_b2:g} "
               "(variance sigma_w2 / fan_in)")
-    info = theory.analyze(act, w, sigma_b2)
-    sat = theory.kernel(act).saturated_share(info.q_star) if info.q_star is not None else None
-    if sat is not None and float(sat) > SATURATION_SHARE:
-        reason += (f"; but there {float(sat):.0%} of outputs saturate (q* = {info.q_star:.3g}): "
-                   f"{act.name} has no edge of chaos free of saturation, prefer a centred activation")
+    sat = _fixed_point_saturation(act, w, sigma_b2)
+    if sat is not None and sat > SATURATION_SHARE:
+        # The critical point itself saturates: recommending it would cure vanishing gradients by
+        # causing the saturation the verdict names. Give the largest scale that does not saturate.
+        safe = _largest_unsaturated(act, sigma_b2, w)
+        chi = theory.analyze(act, safe, sigma_b2).chi_1
+        reason = (f"chi_1 = 1 needs sigma_w2 = {w:.4g} for {act.name}, where {sat:.0%} of outputs "
+                  f"saturate; sigma_w2 = {safe:.4g} is the largest scale keeping saturation at or "
+                  f"below {SATURATION_SHARE:.0%}" + (f" (chi_1 = {chi:.3g} there: gradients "
+                                                     "still shrink, so keep the net shallow or "
+                                                     "use tanh)" if chi is not None else ""))
+        w = safe
+    gain = math.sqrt(w)
+    spec = "lecun_normal" if abs(gain - 1.0) < 1e-9 else f"lecun_normal:gain={gain:.6g}"
     return Recommendation(spec, w, reason)
+
+
+def _fixed_point_saturation(act: Any, sigma_w2: float, sigma_b2: float) -> float | None:
+    info = theory.analyze(act, sigma_w2, sigma_b2)
+    if info.q_star is None:
+        return None
+    return float(theory.kernel(act).saturated_share(info.q_star))
+
+
+def _largest_unsaturated(act: Any, sigma_b2: float, high: float) -> float:
+    """Largest ``sigma_w2 <= high`` whose fixed point saturates at most :data:`SATURATION_SHARE`
+    (saturation grows with the scale), by bisection in log scale to 1%."""
+    low = high
+    for _ in range(60):  # step down until unsaturated
+        low /= 4.0
+        sat = _fixed_point_saturation(act, low, sigma_b2)
+        if sat is None or sat <= SATURATION_SHARE:
+            break
+    while high / low > 1.01:
+        mid = math.sqrt(low * high)
+        sat = _fixed_point_saturation(act, mid, sigma_b2)
+        if sat is not None and sat <= SATURATION_SHARE:
+            low = mid
+        else:
+            high = mid
+    return low
 
 
 def diagnose(
