@@ -310,3 +310,18 @@ def test_a_coordcheck_store_is_readable_by_report_and_export(tmp_path: object,
     assert all(",coordcheck:" in line for line in lines[1:])
     code, _, err = _main(["report", store, "--out", f"{tmp_path}/rep"], capsys)
     assert code == 0, err
+
+
+def test_same_bits_in_process_on_threads_and_on_worker_processes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    kw: dict[str, object] = {"layers": "64,W,W,10", "widths": [8, 16, 32], "steps": 2, "seeds": 2,
+                             "params": ["sp", "mup"], "optimizers": "adam:lr=0.001"}
+    here = cc.run(**kw)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(2) as pool:
+        threads = cc.run(**kw, executor=pool)  # type: ignore[arg-type]
+    assert threads.to_json() == here.to_json()
+    _, out, _ = _main([*SMALL, "--json", "--workers", "2"], capsys)
+    _, ref, _ = _main([*SMALL, "--json"], capsys)
+    assert json.loads(out) == json.loads(ref)

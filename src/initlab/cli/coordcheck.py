@@ -6,6 +6,7 @@ exception), 1 when any departs (so it can gate CI), 2 on bad input.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -44,13 +45,17 @@ def _ints(text: str, what: str) -> list[int]:
 @click.option("--seed", default=0, show_default=True, type=int, help="Base seed.")
 @click.option("--store", "store_path", default=None, type=click.Path(dir_okay=False),
               help="SQLite store to resume from and write to (initlab sweep's format).")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Local worker processes training cells (1: in this process).")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address (or scheduler file) to train the cells on.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for the log-log figures, results.json and index.html.")
 @click.option("--json", "as_json", is_flag=True, help="Print rows and runs as JSON on stdout.")
 def coordcheck(layers: str, widths: str, depths: str | None, params: str, optimizers: str,
                steps: int, seeds: int, dataset: str, batch: int, activation: str, statistic: str,
                tol: float, base_width: int | None, seed: int, store_path: str | None,
-               out_dir: str | None, as_json: bool) -> None:
+               workers: int, scheduler: str | None, out_dir: str | None, as_json: bool) -> None:
     """Train a few steps at each width; fit log statistic vs log width per layer and step."""
     from initlab.experiments import coordcheck as cc
 
@@ -61,13 +66,14 @@ def coordcheck(layers: str, widths: str, depths: str | None, params: str, optimi
         "activation": activation, "batch": batch,
         "depths": _ints(depths, "depths") if depths else None, "tol": tol,
         "base_width": base_width, "seed": seed}
-    if store_path:
-        from initlab.sweep.store import open_store
+    with contextlib.ExitStack() as stack:
+        kw["executor"] = _executor(stack, workers, scheduler)
+        if store_path:
+            from initlab.sweep.store import open_store
 
-        with open_store(store_path, create=True) as store:
+            store = stack.enter_context(open_store(store_path, create=True))
             store.lock()
-            res = cc.run(**kw, store=store)
-    else:
+            kw["store"] = store
         res = cc.run(**kw)
     if out_dir:
         from initlab.output.bundle import write_bundle
@@ -102,3 +108,23 @@ def _gap(r: dict[str, Any]) -> str:
     """t=0: the largest relative gap to the mean-field scale at widths >= 256."""
     g = r.get("meanfield_max_rel_gap")
     return "" if g is None else f"{100 * g:+.1f}%"
+
+
+def _executor(stack: contextlib.ExitStack, workers: int, scheduler: str | None) -> Any:
+    """None (in process), a spawned process pool, or a Dask client; closed with ``stack``."""
+    if scheduler:
+        from initlab.sweep.driver import connect
+
+        client = connect(scheduler)
+        stack.callback(client.close)
+        return client
+    if isinstance(workers, bool) or workers < 1:
+        raise InitlabError(f"--workers must be a positive integer, got {workers}")
+    if workers == 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    stack.callback(pool.shutdown, cancel_futures=True)
+    return pool

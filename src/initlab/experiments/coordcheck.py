@@ -30,8 +30,10 @@ from initlab.core.stats import bootstrap_ci
 from initlab.experiments.coordcheck_train import (
     Cell,
     Setup,
-    cell_values,
     meanfield_scale,
+    save_values,
+    stored_values,
+    timed_grid,
     train_cell,
     train_grid,
 )
@@ -169,7 +171,7 @@ def run(layers: str | Sequence[int | str] = "64,W,W,W,10",
         steps: int = 3, seeds: int = 5, dataset: str = "digits", statistic: str = "l1",
         activation: str = "relu", batch: int = 64, depths: Sequence[int] | None = None,
         tol: float = 0.1, base_width: int | None = None, seed: int = 0, store: Any = None,
-        data: tuple[Array, Array] | None = None,
+        data: tuple[Array, Array] | None = None, executor: Any = None,
         progress: Callable[[str], None] | None = None) -> CoordCheckResult:
     """Run the coordinate check on initlab's MLP; see the module docstring.
 
@@ -184,6 +186,8 @@ def run(layers: str | Sequence[int | str] = "64,W,W,W,10",
     store : an open :class:`initlab.sweep.store.Store` (locked for writing) to resume from
     data : ``(X, Y)`` of shapes ``(IN, m)``, ``(OUT, m)`` instead of ``dataset`` (first ``batch``
         columns are used)
+    executor : anything with ``submit(fn, *args) -> future`` (``concurrent.futures`` pools, a Dask
+        ``Client``): cells train there, results are gathered and stored here in grid order
     """
     spec = parse_layers(layers)
     ws = check_widths(widths)
@@ -203,27 +207,46 @@ def run(layers: str | Sequence[int | str] = "64,W,W,W,10",
     key = (("activation", act.name), ("base_width", setup.base_width), ("batch", batch),
            ("dataset", dataset if data is None else "custom"), ("gain", gain),
            ("statistic", statistic), ("steps", steps), ("base_seed", seed))
+    cells = [Cell(p, name, lr, dims_for(spec, w, d), w)
+             for p in params for name, lr in opts for d in dep for w in ws]
+    got, trained = _train_cells(cells, setup, seeds, key, store, executor, progress)
     values: dict[tuple[str, str, int], tuple[Array, Array]] = {}
-    trained = 0
     for p in params:
-        for name, lr in opts:
+        for name, _ in opts:
             for d in dep:
-                per_w = []
-                for w in ws:
-                    if progress:
-                        progress(f"{p} {name} depth {d} width {w}")
-                    cell = Cell(p, name, lr, dims_for(spec, w, d), w)
-                    s, c, n = cell_values(cell, setup, seeds, key, store)
-                    trained += n
-                    per_w.append((s, c))
-                values[(p, name, d)] = (np.stack([v[0] for v in per_w]),
-                                        np.stack([v[1] for v in per_w]))
+                mine = [got[c] for c in cells if (c.param, c.optimizer, len(c.dims) - 2)
+                        == (p, name, d)]
+                values[(p, name, d)] = (np.stack([v[0] for v in mine]),
+                                        np.stack([v[1] for v in mine]))
     mf = {(p, d, w): meanfield_scale(Cell(p, "sgd", 1.0, dims_for(spec, w, d), w), setup)
           for p in params for d in dep for w in ws}
     return CoordCheckResult(dict(key) | {"layers": [str(x) for x in spec], "widths": list(ws),
                                          "params": params, "optimizers": [list(o) for o in opts],
                                          "depths": dep, "seeds": seeds, "tol": tol},
                             values, mf, trained)
+
+
+def _train_cells(cells: list[Cell], setup: Setup, seeds: int, key: tuple[tuple[str, Any], ...],
+                 store: Any, executor: Any, progress: Callable[[str], None] | None,
+                 ) -> tuple[dict[Cell, tuple[Array, Array]], int]:
+    """Every cell's values: from the store, else trained (here or on ``executor``) and stored."""
+    got: dict[Cell, tuple[Array, Array]] = {}
+    todo = []
+    for c in cells:
+        found = stored_values(c, seeds, key, store)
+        if found is None:
+            todo.append(c)
+        else:
+            got[c] = found
+    futures = [executor.submit(timed_grid, c, setup, seeds) for c in todo] if executor else None
+    for i, c in enumerate(todo):
+        if progress:
+            progress(f"{c.param} {c.optimizer} depth {len(c.dims) - 2} width {c.width}")
+        size, change, sec = futures[i].result() if futures else timed_grid(c, setup, seeds)
+        if store is not None:
+            save_values(c, seeds, key, store, size, change, sec)
+        got[c] = (size, change)
+    return got, len(todo) * seeds
 
 
 def _batch(spec: Sequence[int | str], dataset: str, data: tuple[Array, Array] | None,

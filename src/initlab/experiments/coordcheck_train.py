@@ -237,20 +237,33 @@ def _store_result(size: Array, change: Array, seconds: float) -> dict[str, Any]:
             "engine": "numpy-coordcheck", "arrays": {"size": size, "change": change}}
 
 
-def cell_values(cell: Cell, setup: Setup, seeds: int, setup_key: tuple[tuple[str, Any], ...],
-                store: Any = None) -> tuple[Array, Array, int]:
-    """``size``, ``change`` (``(steps+1, L, seeds)``) of one cell, from the store where it holds
-    every seed; trains and stores them otherwise. Returns how many runs were trained."""
-    runs = [CoordRun(cell.param, cell.optimizer, cell.lr, cell.dims, s, setup_key)
+def stored_values(cell: Cell, seeds: int, setup_key: tuple[tuple[str, Any], ...],
+                  store: Any) -> tuple[Array, Array] | None:
+    """``size``, ``change`` (``(steps+1, L, seeds)``) of one cell when the store holds every
+    seed of it, else None."""
+    runs = cell_runs(cell, seeds, setup_key)
+    if store is None or not {r.run_id for r in runs} <= store.run_ids():
+        return None
+    arrs = [store.arrays(r.run_id) for r in runs]
+    return (np.stack([a["size"] for a in arrs], axis=2),
+            np.stack([a["change"] for a in arrs], axis=2))
+
+
+def cell_runs(cell: Cell, seeds: int, setup_key: tuple[tuple[str, Any], ...]) -> list[CoordRun]:
+    """The store's records of one cell, one per seed."""
+    return [CoordRun(cell.param, cell.optimizer, cell.lr, cell.dims, s, setup_key)
             for s in range(seeds)]
-    if store is not None and {r.run_id for r in runs} <= store.run_ids():
-        arrs = [store.arrays(r.run_id) for r in runs]
-        return (np.stack([a["size"] for a in arrs], axis=2),
-                np.stack([a["change"] for a in arrs], axis=2), 0)
+
+
+def timed_grid(cell: Cell, setup: Setup, seeds: int) -> tuple[Array, Array, float]:
+    """:func:`train_grid` and its seconds per seed (what an executor runs)."""
     t0 = time.perf_counter()
     size, change = train_grid(cell, setup, seeds)
-    per = (time.perf_counter() - t0) / seeds
-    if store is not None:
-        store.add([(r, _store_result(size[:, :, s], change[:, :, s], per))
-                   for s, r in enumerate(runs)])
-    return size, change, seeds
+    return size, change, (time.perf_counter() - t0) / seeds
+
+
+def save_values(cell: Cell, seeds: int, setup_key: tuple[tuple[str, Any], ...], store: Any,
+                size: Array, change: Array, seconds: float) -> None:
+    """Add one trained cell's runs to the store (one transaction)."""
+    store.add([(r, _store_result(size[:, :, s], change[:, :, s], seconds))
+               for s, r in enumerate(cell_runs(cell, seeds, setup_key))])
