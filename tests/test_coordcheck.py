@@ -325,3 +325,13 @@ def test_same_bits_in_process_on_threads_and_on_worker_processes(
     _, out, _ = _main([*SMALL, "--json", "--workers", "2"], capsys)
     _, ref, _ = _main([*SMALL, "--json"], capsys)
     assert json.loads(out) == json.loads(ref)
+
+
+def test_cells_train_on_a_dask_cluster() -> None:
+    distributed = pytest.importorskip("distributed", reason="Dask is an optional extra")
+    kw: dict[str, object] = {"layers": "64,W,W,10", "widths": [8, 16, 32], "steps": 1, "seeds": 2,
+                             "params": ["mup"], "optimizers": "sgd:lr=0.1"}
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
+                            dashboard_address=None) as client:
+        remote = cc.run(**kw, executor=client)  # type: ignore[arg-type]
+    assert remote.to_json() == cc.run(**kw).to_json()  # type: ignore[arg-type]
