@@ -5,6 +5,7 @@ Usage::
     PYTHONPATH=src python benchmarks/bench_torch.py               # the sizes, 3 turns
     PYTHONPATH=src python benchmarks/bench_torch.py --quick       # smoke run (small sizes, 1 turn)
     PYTHONPATH=src python benchmarks/bench_torch.py --json out.json
+    PYTHONPATH=src python benchmarks/bench_torch.py --threads 1   # steadier on a busy machine
 
 Needs ``torch`` (CPU build) and, for the LSUV part, PyPI ``lsuv`` 0.3.0
 (``pip install lsuv==0.3.0 --no-deps``: its only dependency is torch, already installed).
@@ -161,7 +162,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes, one turn (smoke run)")
     ap.add_argument("--turns", type=int, default=None, help="turns per side (default 3, quick 1)")
     ap.add_argument("--json", default=None, help="write the results to this file")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch intra-op threads for both sides (default: torch's own choice)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     turns = args.turns or (1 if args.quick else 3)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, "
           f"{platform.processor() or platform.machine()}; load {os.getloadavg()[0]:.1f}", flush=True)

@@ -112,7 +112,7 @@ def lsuv_(
         raise InitlabError(f"{type(model).__name__} has no Linear, Conv or attention layer for LSUV to fit")
     snap = Snapshot.take(model)
     try:
-        with seeded(seed), torch.enable_grad():  # grad mode keeps transformer fast paths (no hooks) off
+        with seeded(seed), _grad_mode(layers):
             model.train(train)
             if orthonormal:
                 _orthonormal(model, layers, seed)
@@ -231,8 +231,7 @@ def _verify(model: Any, batch: Any, layers: dict[Any, str]) -> tuple[dict[Any, f
     handles = [m.register_forward_hook(read) for m in layers]
     handles += [m.register_forward_pre_hook(norm) for m in model.modules() if isinstance(m, NORMS)]
     try:
-        with torch.no_grad() if not _has_attention(layers) else torch.enable_grad():
-            run_forward(model, batch)
+        run_forward(model, batch)
     finally:
         for h in handles:
             h.remove()
@@ -240,8 +239,12 @@ def _verify(model: Any, batch: Any, layers: dict[Any, str]) -> tuple[dict[Any, f
     return final, followed
 
 
-def _has_attention(layers: dict[Any, str]) -> bool:
-    return any(isinstance(m, nn.MultiheadAttention) for m in layers)
+def _grad_mode(layers: dict[Any, str]) -> Any:
+    """No autograd for the passes, except with attention: grad mode keeps the fused transformer
+    fast paths, which skip the submodule calls the hooks watch, switched off."""
+    if any(isinstance(m, nn.MultiheadAttention) for m in layers):
+        return torch.enable_grad()
+    return torch.no_grad()
 
 
 def _records(layers: dict[Any, str], fitted: dict[Any, tuple[int, float, str | None]],
