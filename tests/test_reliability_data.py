@@ -462,3 +462,13 @@ def test_h4_a_tutorial_killed_by_sigkill_leaves_no_process(tmp_path):
     p.kill()
     p.wait()
     assert_gone(seen)
+
+
+def test_u2_compare_reads_the_documented_list_syntax(capsys):
+    code, out, err = cli(["compare", "--seeds", "2", "--dry-run", "--inits",
+                          "he_normal:nonlinearity=leaky_relu,negative_slope=0.2,zeros"], capsys)
+    assert code == 0 and "(2 initializations x 2 seeds)" in out, err
+    code, _, err = cli(["compare", "--dry-run", "--inits", "he_normal,,zeros"], capsys)
+    assert code == 2 and "empty entry in --inits list" in err
+    code, _, err = cli(["compare", "--dry-run", "--layers", "2,,1"], capsys)
+    assert code == 2 and "--layers must be comma-separated integers" in err

@@ -6,19 +6,14 @@ import json
 
 import click
 
+from initlab.cli._parse import split_ints, split_specs
 from initlab.core.errors import InitlabError
-
-
-def _layers(text: str) -> list[int]:
-    try:
-        return [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise InitlabError(f"--layers must be comma-separated integers like 2,10,5,1, got {text!r}") from None
 
 
 @click.command()
 @click.option("--inits", default="zeros,random,he_normal", show_default=True,
-              help="Comma-separated initializers, each NAME[:key=value,...].")
+              help="Comma-separated initializers, each NAME[:key=value,...] "
+                   "(e.g. he_normal:nonlinearity=leaky_relu,negative_slope=0.2,zeros).")
 @click.option("--dataset", default="moons", show_default=True)
 @click.option("--seeds", default=30, show_default=True, type=int, help="Seeds per initializer.")
 @click.option("--layers", default="2,10,5,1", show_default=True,
@@ -51,7 +46,7 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
     from initlab.output.bundle import write_bundle
     from initlab.sweep.plan import duration
 
-    dims = _layers(layers)
+    dims = split_ints(layers, "--layers", "2,10,5,1")
     data = datasets.load(dataset)
     want = (data.n_features, int(data.train_Y.shape[0]))
     if len(dims) < 2 or (dims[0], dims[-1]) != want:
@@ -59,7 +54,7 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
                            f"{want[0]} inputs and {want[1]} output(s), e.g. {want[0]},10,5,{want[1]}")
     if out_dir is not None:
         check_folder_name(out_dir)
-    args = (inits.split(","), dataset, seeds, dims[1:-1], activation, optimizer, learning_rate,
+    args = (split_specs(inits, "--inits"), dataset, seeds, dims[1:-1], activation, optimizer, learning_rate,
             iterations, record_every, threshold, seed)
     configs = compare_runs(*args)
     n_inits = len({c.init for c in configs})
