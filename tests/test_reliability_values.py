@@ -415,9 +415,17 @@ def test_assess_classifies_from_costs_and_accuracy():
 def test_relu_std1_is_never_called_healthy_between_exploding_layers():
     from initlab.experiments import histograms as exp
 
-    case = exp.run_case("normal:std=1", "relu", depth=5, width=100, samples=200, seed=0)
-    labels = [lv.verdict for lv in case.verdict.layers]
-    assert labels == ["exploding"] * 5, labels
+    # At width 6 each layer grows about sqrt(6/2) = 1.7x, and finite-width noise put single
+    # steps on both sides of 2x: the step rule alone called layers 1, 3 and 5 healthy.
+    for width in (6, 100):
+        for seed in (0, 1, 2):
+            case = exp.run_case("normal:std=1", "relu", depth=5, width=width, samples=200,
+                                seed=seed)
+            labels = [lv.verdict for lv in case.verdict.layers]
+            assert labels == ["exploding"] * 5, (width, seed, labels)
+    for init, act in (("he_normal", "relu"), ("lecun_normal", "tanh")):  # critical stays healthy
+        case = exp.run_case(init, act, depth=5, width=6, samples=200, seed=0)
+        assert [lv.verdict for lv in case.verdict.layers] == ["healthy"] * 5
 
 
 def test_sigmoid_recommendation_fixes_the_saturation_it_names():

@@ -9,6 +9,9 @@ Each layer gets every finding that applies, most severe first:
   scale relative to the top layer's, left ``BAND = [1e-3, 1e3]``; or, between hidden layers, the
   scale changes by more than ``GROWTH`` per layer (at that rate it leaves the band within about
   ten layers, so a shallow net that is still inside is flagged on every layer, not only the last);
+  or the absolute scale: outside ``HEALTHY = [0.1, 10]`` of its reference, or moving more than
+  ``MEAN_GROWTH`` per layer on average since the reference (finite-width noise in one layer's step
+  cannot make a layer between two exploding ones read healthy);
 - ``saturated``: more than ``SATURATION_SHARE`` of outputs sit within 0.01 of an asymptote;
 - ``healthy``: none of the above.
 
@@ -29,6 +32,11 @@ from initlab.theory.gaussian import SAT_MARGIN, relu_like_sigma_w2
 
 BAND = (1e-3, 1e3)
 GROWTH = 2.0
+#: Scale (to its reference) a healthy layer keeps; beyond it, inside BAND, it is still drifting.
+HEALTHY = (0.1, 10.0)
+#: Average growth per layer since the reference beyond which a scale drifts: tighter than GROWTH
+#: because an average over several layers is less noisy than one step (1.6**15 leaves BAND).
+MEAN_GROWTH = 1.6
 COLLAPSE_RATIO = 0.1
 SATURATION_SHARE = 0.2
 SEVERITY = ("symmetric", "collapsed", "vanishing", "exploding", "saturated", "healthy")
@@ -106,14 +114,35 @@ def gradient_horizon(chi_1: float | None) -> float | None:
     return 2.0 * math.log(BAND[1]) / abs(math.log(chi_1))
 
 
+def _drift_finding(what: str, ratio: float, drift: float | None, distance: int | None
+                   ) -> Finding | None:
+    """The absolute scale: ``ratio`` (to the reference) outside :data:`HEALTHY`, or a ``drift``
+    over ``distance`` layers of more than :data:`MEAN_GROWTH` per layer on average."""
+    mean = drift ** (1.0 / distance) if drift and distance else 1.0
+    if HEALTHY[0] <= ratio <= HEALTHY[1] and 1 / MEAN_GROWTH <= mean <= MEAN_GROWTH:
+        return None
+    label = "exploding" if (mean > 1 if mean != 1.0 else ratio > 1) else "vanishing"
+    return Finding(label, ratio, f"{what} scale is {ratio:.3g}x its reference, moving "
+                   f"{mean:.3g}x per layer on average over {distance or 0} layer(s) (healthy: "
+                   f"within [{HEALTHY[0]:g}, {HEALTHY[1]:g}] and [{1 / MEAN_GROWTH:.3g}, "
+                   f"{MEAN_GROWTH:g}] per layer)")
+
+
 def layer_findings(
     layer: int, act: dict[str, Any], grad: dict[str, Any], input_rms: float, top_grad_rms: float,
     units: int, prev_act_rms: float | None = None, next_grad_rms: float | None = None,
+    act_distance: int | None = None, grad_distance: int | None = None,
+    first_act_rms: float | None = None,
 ) -> LayerVerdict:
     """Diagnose one layer from its measured activation and gradient statistics.
 
     ``prev_act_rms`` (the hidden layer below) and ``next_grad_rms`` (the layer above), when
-    given, add the per-layer growth rule for a scale still inside :data:`BAND`.
+    given, add the per-layer growth rule for a scale still inside :data:`BAND`. The distances
+    (layers above layer 1 for the activation, whose scale is compared with ``first_act_rms``
+    since layer 1 mostly shows the nonlinearity itself, and layers below the top for the
+    gradient) add the absolute-scale rule: a scale inside :data:`BAND` but outside
+    :data:`HEALTHY`, or moving more than :data:`MEAN_GROWTH` per layer on average, is not healthy
+    even where one layer's own step looks fine.
     """
     out: list[Finding] = []
     if units > 1 and act["distinct_units"] == 1:
@@ -124,11 +153,16 @@ def layer_findings(
     if ratio < COLLAPSE_RATIO and not out:
         out.append(Finding("collapsed", ratio, f"across-sample spread {spread:.3g} is {ratio:.1%} of the "
                            f"pooled std {std:.3g}: the output barely depends on the input"))
-    for what, value, ref, neighbour in (("activation", rms(act), input_rms, prev_act_rms),
-                                        ("gradient", rms(grad), top_grad_rms, next_grad_rms)):
+    for what, value, ref, neighbour, distance, origin in (
+        ("activation", rms(act), input_rms, prev_act_rms, act_distance, first_act_rms),
+        ("gradient", rms(grad), top_grad_rms, next_grad_rms, grad_distance, top_grad_rms),
+    ):
         f = _scale_finding(what, value / ref if ref > 0 else 0.0)
         if f is None and neighbour is not None and neighbour > 0:
             f = _growth_finding(what, value / neighbour)
+        if f is None and distance is not None and ref > 0:
+            drift = value / origin if origin else None
+            f = _drift_finding(what, value / ref, drift, distance)
         if f is not None:
             out.append(f)
     sat = act.get("saturated_share")
@@ -244,7 +278,9 @@ def diagnose(
     verdicts = [
         layer_findings(i + 1, rec["activation"], rec["gradient"], input_rms, top, units[i],
                        act_rms[i - 1] if i > 0 else None,
-                       grad_rms[i + 1] if i + 1 < len(layers) else None)
+                       grad_rms[i + 1] if i + 1 < len(layers) else None,
+                       act_distance=i, grad_distance=len(layers) - 1 - i,
+                       first_act_rms=act_rms[0])
         for i, rec in enumerate(layers)
     ]
     labels = sorted({f.label for v in verdicts for f in v.findings}, key=SEVERITY.index)
