@@ -441,3 +441,16 @@ def test_sigmoid_recommendation_fixes_the_saturation_it_names():
     scheme = I.get(rec.spec)
     assert scheme.describe((100, 100)).std ** 2 * 100 == pytest.approx(rec.sigma_w2, rel=1e-5)
     assert recommend("tanh").spec == "lecun_normal"  # critical and unsaturated: unchanged
+
+
+# --- first-time user ----------------------------------------------------------------------------
+
+
+def test_histograms_out_reports_each_stage(capsys, tmp_path):
+    code, out, err = invoke(["histograms", "--samples", "20", "--width", "8", "--depth", "2",
+                             "--inits", "he_normal", "--activations", "relu", "--out",
+                             str(tmp_path / "h")], capsys)
+    assert code == 0, err
+    stages = [line for line in err.splitlines() if line.startswith("histograms: ")]
+    assert len(stages) == 2 and "measuring 1 case" in stages[0] and "index.html" in stages[1]
+    assert "histograms:" not in out  # stdout keeps only the results

@@ -96,10 +96,14 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
     from initlab.experiments import histograms as exp
 
     sizes = _parse_widths(widths)
+    n_cases = len(init_list) * len(act_list)
+    _stage(out, f"measuring {n_cases} case(s): {len(init_list)} init(s) x {len(act_list)} "
+                f"activation(s), {samples} samples, {repeats} repeat(s)")
     result = exp.run(init_list, act_list, depth, width, samples, seed, repeats, bias_init, bins,
                      widths=sizes)
     data = exp.to_json(result)
     if out:
+        _stage(out, f"drawing the figures and writing {Path(out) / 'index.html'}")
         write_bundle(HistogramsReport(result), out)
     if as_json:
         click.echo(json.dumps(data, allow_nan=False))
@@ -112,6 +116,13 @@ def histograms(inits: str, acts: str, depth: int, width: int, widths: str | None
         click.echo(f"    recommended: {v.recommendation.spec or '-'} ({v.recommendation.reason})")
     if out:
         click.echo(f"\nwrote {Path(out) / 'index.html'}")
+
+
+def _stage(out: str | None, text: str) -> None:
+    """One line per stage on stderr when writing a folder (the long runs), so a first-time user
+    sees what is happening; stdout keeps only the results."""
+    if out:
+        click.echo(f"histograms: {text} ...", err=True)
 
 
 def _parse_widths(text: str | None) -> list[int] | None:
@@ -127,9 +138,11 @@ def _depth_study(inits: list[str], acts: list[str], max_depth: int, width: int, 
                  seed: int, bias_init: str, out: str | None, as_json: bool) -> None:
     from initlab.experiments import histograms as exp
 
+    _stage(out, f"measuring {len(inits) * len(acts)} case(s) to depth {max_depth}")
     cases = exp.depth_study(inits, acts, max_depth, width, samples, seed, bias_init)
     report = DepthStudyReport(cases, max_depth)
     if out:
+        _stage(out, f"drawing the figures and writing {Path(out) / 'index.html'}")
         write_bundle(report, out)
     if as_json:
         click.echo(json.dumps(report.to_json(), allow_nan=False))
