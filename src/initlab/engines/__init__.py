@@ -12,7 +12,8 @@
     tutorial's. Sums may be re-associated, so results differ from ``numpy`` in the last bits.
 ``batched``
     K models at once, one compiled model per thread (``train_many``); member k equals its own
-    ``numba`` run bit for bit. As a single-model ``fit`` it is ``numba``.
+    ``numba`` run to the last bits (it is separately compiled code) and does not depend on K or
+    on the other members. As a single-model ``fit`` it is ``numba``.
 ``auto``
     :func:`choose`: a pure function of the network, the settings and whether many models train
     together; never of files on disk or of what is cached.

@@ -18,6 +18,7 @@ only how long a run takes, never its result: the engine is chosen by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -44,10 +45,8 @@ def _candidates() -> list[Path]:
         return [Path(os.environ[ENV]).expanduser()]
     if os.environ.get("XDG_CACHE_HOME"):
         places.append(Path(os.environ["XDG_CACHE_HOME"]) / "initlab")
-    try:
+    with contextlib.suppress(RuntimeError):  # no HOME and no password-database entry (containers)
         places.append(Path.home() / ".cache" / "initlab")
-    except RuntimeError:  # no HOME and no password-database entry (containers)
-        pass
     return places
 
 

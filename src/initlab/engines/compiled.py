@@ -151,8 +151,9 @@ def train_batched(spec: Spec, params_list: Sequence[Params], X: Array, Y: Array,
                   config: TrainConfig) -> list[History]:
     """K models of one architecture on the same data, one thread per model (both cores).
 
-    Member k equals its own :func:`train_numba` run bit for bit: it runs the same kernel on the
-    same batches. Callbacks are not supported here; metrics are, per model.
+    Member k runs the same steps on the same batches as its own :func:`train_numba` run, equal
+    to the last bits, whatever K and the other members. Callbacks are not supported here;
+    metrics are, per model.
     """
     from numba import parallel_chunksize
 

@@ -7,7 +7,9 @@ float64 vector ``theta`` as ``W_l`` (row-major, shape ``(n_l, n_{l-1})``) follow
 Activations, heads and optimizers are integer codes read from their registries
 (:attr:`initlab.activations.Activation.code`, :attr:`initlab.losses.Head.code`, the optimizer
 classes' ``code``), so one compiled function serves every registered network; the switches below
-are written by hand, one branch per registered definition, and an unknown code raises.
+are written by hand, one branch per registered definition. An unknown code is refused before
+any kernel runs (:meth:`initlab.engines.compiled.Encoded.of` raises); inside the kernels it
+gives NaN, never another definition's result.
 :data:`ACTIVATION_CODES`, :data:`HEAD_CODES` and :data:`OPTIMIZER_CODES` list what they
 implement (``tests/test_engines.py`` checks them against the registries). Loops run over
 examples in the innermost position (contiguous in the ``(n, m)`` layout) so LLVM vectorises
@@ -59,7 +61,17 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _kernel(fn=None, **options):
-    """``njit`` with the kernels' settings, its machine code cached in initlab's cache folder."""
+    """``njit`` with the kernels' settings, cached in initlab's cache folder.
+
+    Every kernel is inlined into its callers by numba (``inline="always"``), except the two
+    entry points the engines call, :func:`run_steps_many` and :func:`cost_and_grad`
+    (:func:`run_steps` is one too, and inlined into :func:`run_steps_many`). So each entry point
+    is one self-contained piece of machine code: with re-association allowed, a call into
+    another kernel's separately compiled code could take different rounding in a process that
+    compiled the kernels than in one that loaded them from the cache (measured: the x10 random
+    run ended elsewhere), and the same code everywhere keeps the bits the same.
+    """
+    options.setdefault("inline", "always")
 
     def wrap(f):
         with numba_location():
@@ -133,7 +145,7 @@ def _act(code, p, z):
         return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
     if code == ERF:
         return math.erf(z)
-    raise ValueError("unknown activation code")
+    return math.nan  # no such code: the engines check codes before running (Encoded.of)
 
 
 @_kernel
@@ -161,7 +173,7 @@ def _deriv(code, p, z, a):
         return _sigmoid(z)
     if code == ERF:
         return _TWO_OVER_SQRT_PI * math.exp(-z * z)
-    raise ValueError("unknown activation code")
+    return math.nan  # no such code: the engines check codes before running (Encoded.of)
 
 
 @_kernel
@@ -290,7 +302,8 @@ def _grad_w(dZ, Ap, dW, db):
     """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``.
 
     Four rows of ``Ap`` share each load of ``dZ`` (missing ones repeat row ``k`` and are not
-    stored); the first pass also sums ``db``.
+    stored); the first pass also sums ``db``. Five independent sums keep both floating-point
+    units busy; each runs in order over the examples (no re-association, see the module notes).
     """
     n, p = dW.shape
     m = dZ.shape[1]
@@ -329,12 +342,13 @@ def _sigmoid_row(z, y, a, dz, inv, e, work, want_cost):
     for j in range(m):
         dz[j] = -abs(z[j])  # dz holds the exponent until the last pass overwrites it
     exp_nonpositive(dz, e, work)  # one exp(-|z|) serves the sigmoid and the loss
-    total = 0.0
     for j in range(m):
         aj = (1.0 if z[j] >= 0.0 else e[j]) / (1.0 + e[j])
         a[j] = aj
         dz[j] = inv * (aj - y[j])
-        total += 0.0 * z[j]
+    total = 0.0
+    for j in range(m):  # apart, so the loop above runs in SIMD registers
+        total += 0.0 * z[j]  # NaN exactly when a logit is not finite
     if want_cost:
         for j in range(m):
             total += max(z[j], 0.0) - z[j] * y[j] + math.log1p(e[j])
@@ -377,8 +391,8 @@ def _output(head, Z, A, Y, dZ, scratch, want_cost):
                 d = Z[i, j] - Y[i, j]
                 total += d * d
         total = total / 2.0
-    else:
-        raise ValueError("unknown head code")
+    else:  # no such code: the engines check codes before running (Encoded.of)
+        total = math.nan
     for i in range(n):
         for j in range(m):
             dZ[i, j] = inv * (A[i, j] - Y[i, j])
@@ -467,8 +481,9 @@ def _update(opt, hyper, t, theta, grad, s1, s2):
             s1[q] = b1 * s1[q] + (1 - b1) * g
             s2[q] = b2 * s2[q] + (1 - b2) * g * g
             theta[q] = theta[q] - lr * (s1[q] / c1) / (math.sqrt(s2[q] / c2) + eps)
-    else:
-        raise ValueError("unknown optimizer code")
+    else:  # no such code: the engines check codes before running (Encoded.of)
+        for q in range(theta.shape[0]):
+            theta[q] = math.nan
 
 
 @_kernel
@@ -516,6 +531,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
     Xb = np.empty(X.shape[0] * mb)
     Yb = np.empty(Y.shape[0] * mb)
     grad = np.empty_like(theta)
+    bad = -1  # one exit: run_steps is inlined into run_steps_many's parallel loop
     for s in range(n_steps):
         if full:
             xs, ys = X, Y
@@ -526,15 +542,18 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
                       s == 0 or not cheap_probe)
         costs[s] = c
         if not math.isfinite(c):
-            return s
+            bad = s
+            break
         _update(opt, hyper, t0 + s + 1, theta, grad, s1, s2)
-    for q in range(theta.shape[0]):
-        if not math.isfinite(theta[q]):
-            return n_steps
-    return -1
+    if bad < 0:
+        for q in range(theta.shape[0]):
+            if not math.isfinite(theta[q]):
+                bad = n_steps
+                break
+    return bad
 
 
-@_kernel(parallel=True)
+@_kernel(parallel=True, inline="never")
 def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyper,
                    X, Y, idx, starts, costs, status):
     """:func:`run_steps` for K models at once (row k of each 2-D array), one thread per model."""
@@ -543,7 +562,7 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
                               opt, hyper, X, Y, idx, starts, costs[k])
 
 
-@_kernel
+@_kernel(inline="never")
 def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
     """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
     Zs, As, D0, D1 = _scratch(dims, X.shape[1])
