@@ -6,9 +6,10 @@ Usage::
     PYTHONPATH=src python benchmarks/bench_sweep.py --quick    # smoke run (CI), asserts nothing
 
 Part A times ``run_sweep`` on one grid into fresh stores, in process and with 2 loky workers
-(their pool is started and warmed first, so the figure is throughput, not process start-up).
-Part B times the issue's check, ``initlab compare --inits zeros,random,he_normal --dataset moons
---seeds 100`` (the real command, in a subprocess, start-up included), and the tutorial's own loop
+(their pool is started and warmed first, so the figure is throughput, not process start-up),
+engine ``batched`` (forced). Part B times the issue's check, ``initlab compare --inits
+zeros,random,he_normal --dataset moons --seeds 100 --engine batched`` (the real command, in a
+subprocess, start-up included, the compiled kernels loaded from a warm cache), and the tutorial's own loop
 (``benchmarks/tutorial_reference.py``) on its three initializations, taking turns twice, and
 prints the ratio of the best time per model of each. Every ratio comes from timings taken in
 this same run.
@@ -48,7 +49,7 @@ def sweep_throughput(quick: bool) -> None:
         for rep in range(repeats):
             for workers in (1, 2):
                 out = run_sweep(spec, Path(tmp) / f"w{workers}-{rep}.db", workers=workers,
-                                chunk_size=8, progress=False)
+                                chunk_size=8, progress=False, engine="batched")
                 rates[workers] = max(rates[workers], out.runs_per_second)
         for workers in (1, 2):
             print(f"A  sweep {len(spec)} runs x {spec.train['num_iterations']} steps, "
@@ -106,11 +107,12 @@ def tutorial_seconds_per_model(iterations: int) -> float:
 def compare_check(quick: bool) -> None:
     seeds, iters, repeats = (5, 1000, 1) if quick else (100, 15000, 2)
     cmd = [sys.executable, "-m", "initlab.cli", "compare", "--inits", "zeros,random,he_normal",
-           "--dataset", "moons", "--seeds", str(seeds), "--iterations", str(iters)]
+           "--dataset", "moons", "--seeds", str(seeds), "--iterations", str(iters),
+           "--engine", "batched"]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
     from initlab import engines, network
 
-    # compiled once per machine (the command would compile it itself for a run this long)
+    # compiled once per machine and cache folder (the command would compile them itself)
     ready = engines.prepare(network.Spec.build([2, 10, 5, 1], "relu", "sigmoid"))
     print(f"B  compiled kernels for the tutorial network ready in {ready:.1f} s (not timed)")
     # the two sides take turns, best of each, so a slow minute of a shared machine hits both
@@ -131,6 +133,7 @@ def compare_check(quick: bool) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    print(f"load average before: {os.getloadavg()}")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measure")
     ap.add_argument("--part", choices=("A", "B", "all"), default="all")
     args = ap.parse_args()
@@ -139,6 +142,7 @@ def main() -> None:
         sweep_throughput(args.quick)
     if args.part in ("B", "all"):
         compare_check(args.quick)
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

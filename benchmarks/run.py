@@ -4,16 +4,19 @@
     python benchmarks/run.py --quick    # a seconds-long smoke run (CI); asserts nothing about time
     python benchmarks/run.py --json out.json
 
-B1  one tutorial He run (15000 steps, [2,10,5,1], 300 examples): initlab vs the tutorial loop;
-    compile time (cold numba cache, in a fresh process) and cache-load time reported apart.
-B2  3 initializations x 100 seeds of the tutorial task: models per second vs the loop (timed on
-    one model per initialization, best of ``--repeat``, and scaled); initlab trains all 300 in
-    slices of 20 and reports the overall rate and the best slice's; each side's peak memory (max
-    RSS of its process, imports included).
-B3  depth-50, width-1024 forward+backward on 4096 examples: achieved FLOP rate as a share of
-    this machine's float64 matrix-multiply rate measured in the same run.
-B4  ``initlab tutorial --out DIR --quiet`` end to end vs the tutorial's own code doing the same
-    work (three trainings, predictions, part 6, figures); needs ``initlab.cli.tutorial``.
+B1  one tutorial He run (15000 steps, [2,10,5,1], 300 examples), engine ``numba`` (forced) vs
+    the tutorial loop; compile time (empty cache, in a fresh process) and cache-load time
+    reported apart.
+B2  3 initializations x 100 seeds of the tutorial task, engine ``batched`` (forced): models per
+    second vs the loop, taking turns slice by slice; each side's peak memory (max RSS of its
+    process, imports included).
+B3  depth-50, width-1024 forward+backward on 4096 examples, engine ``numpy`` (what ``auto``
+    picks at this width): achieved FLOP rate as a share of this machine's float64
+    matrix-multiply rate measured in the same run.
+B4  ``initlab tutorial --out DIR --quiet`` (engine ``numpy``, always) end to end vs the
+    tutorial's own code doing the same work (three trainings, predictions, part 6, figures).
+B5  README command 1, ``initlab tutorial --out DIR``, as a first run on a fresh install (empty
+    initlab and matplotlib caches) and warm, taking turns: the cold/warm ratio.
 
 Timings are the best of ``--repeat`` runs (the machine may be shared). Run from the repository
 root with ``PYTHONPATH=src``.
@@ -22,7 +25,6 @@ root with ``PYTHONPATH=src``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -99,14 +101,14 @@ def _quiet(fn: Callable[[], Any]) -> Any:
 def worker(name: str, args: dict[str, Any]) -> dict[str, Any]:
     """Work run in a fresh process (cold caches, own peak memory); see :func:`in_process`."""
     out: dict[str, Any] = {}
-    if name == "first_call":  # compile or cache-load time of the generic and specialised kernels
+    if name == "first_call":  # compile or cache-load time of the compiled kernels
         spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
         p = network.init_params(spec, "he_normal", rng=0)
         ds = datasets.load("moons")
         t = time.perf_counter()
         train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=1, engine="numba")
         out["seconds"] = time.perf_counter() - t
-        out["specialized_s"] = engines.prepare(spec)
+        out["batched_s"] = engines.prepare(spec)  # the batched engine's entry point too
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -159,12 +161,13 @@ def serve(name: str, args: dict[str, Any]) -> None:
              for s in range(args.get("seeds", 0))]
     cfg = TrainConfig(num_iterations=args["steps"])
     if name == "b2_initlab":  # compiled or loaded before timing (compile times: B1)
-        warm_compiled_cache()  # prepare() has run the batched engine once too
+        warm_compiled_cache()
     for line in sys.stdin:
         req, out = json.loads(line), {}
         t = time.perf_counter()
         if name == "b2_initlab" and req:
-            hs = engines.train_many(spec, plist[req["lo"]:req["hi"]], ds.train_X, ds.train_Y, cfg)
+            hs = engines.train_many(spec, plist[req["lo"]:req["hi"]], ds.train_X, ds.train_Y, cfg,
+                                    engine="batched")
             out = {"models": len(hs), "engine": hs[0].engine}
         elif name == "b2_tutorial" and req:
             _quiet(lambda i=req["init"]: tutorial_loop(i, args["steps"]))
@@ -180,12 +183,11 @@ def b1(steps: int, repeat: int, quick: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if not quick:
         with tempfile.TemporaryDirectory() as cache:
-            env = {"NUMBA_CACHE_DIR": cache, "INITLAB_CACHE_DIR": str(Path(cache) / "initlab")}
+            env = {"INITLAB_CACHE_DIR": cache}
             first, again = in_process("first_call", {}, env), in_process("first_call", {}, env)
             out.update(compile_s=first["seconds"], cache_load_s=again["seconds"],
-                       specialize_compile_s=first["specialized_s"],
-                       specialize_load_s=again["specialized_s"])
-    run = lambda: train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=steps)
+                       batched_compile_s=first["batched_s"], batched_load_s=again["batched_s"])
+    run = lambda: train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=steps, engine="numba")
     warm_compiled_cache()  # compiled or loaded: not part of the timing (reported above)
     run()
     (t_lab, h), (t_ref, costs) = best_interleaved(
@@ -236,40 +238,74 @@ def b3(depth: int, width: int, m: int, repeat: int) -> dict[str, Any]:
     n_mm = 3
     t_mm, _ = best(lambda: [W @ A for _ in range(n_mm)], repeat)
     net_rate, mm_rate = flops / t_net, n_mm * 2.0 * width * width * m / t_mm
-    return {"depth": depth, "width": width, "examples": m, "auto_engine": engines.choose(spec),
+    return {"depth": depth, "width": width, "examples": m, "engine": "numpy",
+            "auto_picks": engines.choose(spec),
             "seconds": t_net,
             "initlab_gflops": net_rate / 1e9, "matmul_gflops": mm_rate / 1e9,
             "share_of_matmul": net_rate / mm_rate}
 
 
 def warm_compiled_cache() -> None:
-    """Compile (or load) the numba kernels once, the one specialised to the tutorial network
-    included, so ``auto`` finds them in the on-disk caches (compile times: B1)."""
-    spec = network.Spec.build([2, 10, 5, 1], "relu", "sigmoid")
-    ds = datasets.load("moons")
-    p = network.init_params(spec, "he_normal", rng=0)
-    train.train(spec, p, ds.train_X, ds.train_Y, num_iterations=1, engine="numba")
-    engines.prepare(spec)
+    """Compile (or load) the numba kernels of the tutorial network, so timings measure training,
+    not compiling (compile and load times: B1)."""
+    engines.prepare(network.Spec.build([2, 10, 5, 1], "relu", "sigmoid"))
+
+
+def _tutorial_engines(out: str) -> list[str]:
+    """The engines that trained the runs of an ``initlab tutorial`` output folder."""
+    doc = json.loads((Path(out) / "results.json").read_text())
+    return sorted({r["engine"] for r in doc["runs"]})
 
 
 def b4(repeat: int, quick: bool) -> dict[str, Any]:
-    if importlib.util.find_spec("initlab.cli.tutorial") is None:
-        return {"skipped": "initlab.cli.tutorial is not in this tree (merge it to measure B4)"}
-    warm_compiled_cache()  # a first-ever run would train in NumPy rather than wait to compile
     env = {**os.environ, "PYTHONPATH": str(SRC), "MPLBACKEND": "Agg"}
     ref_code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import tutorial_reference as t; "
                 "t.run_document(sys.argv[1])")
+    seen: list[str] = []
 
-    def run(cmd: list[str]) -> float:
+    def run(cmd: list[str], lab: bool) -> float:
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
             subprocess.run([*cmd, d], env=env, check=True, capture_output=True)
-            return time.perf_counter() - t
+            t = time.perf_counter() - t
+            if lab:
+                seen.extend(_tutorial_engines(d))
+            return t
 
     (t_lab, _), (t_ref, _) = best_interleaved(
-        [lambda: run([sys.executable, "-m", "initlab.cli", "tutorial", "--quiet", "--out"]),
-         lambda: run([sys.executable, "-c", ref_code])], repeat)
-    return {"initlab_s": t_lab, "tutorial_s": t_ref, "speedup": t_ref / t_lab}
+        [lambda: run([sys.executable, "-m", "initlab.cli", "tutorial", "--quiet", "--out"], True),
+         lambda: run([sys.executable, "-c", ref_code], False)], repeat)
+    return {"engine": ",".join(sorted(set(seen))), "initlab_s": t_lab, "tutorial_s": t_ref,
+            "speedup": t_ref / t_lab}
+
+
+def b5(repeat: int, quick: bool) -> dict[str, Any]:
+    """README command 1 on a fresh install (empty initlab and matplotlib caches) and warm,
+    taking turns; each run in a fresh process."""
+    iters = ["--iterations", "300"] if quick else []
+    seen: list[str] = []
+
+    def run(cache: Path) -> float:
+        env = {**os.environ, "PYTHONPATH": str(SRC), "INITLAB_CACHE_DIR": str(cache / "initlab"),
+               "MPLCONFIGDIR": str(cache / "matplotlib")}
+        env.pop("MPLBACKEND", None)
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "initlab.cli", "tutorial", "--out", d, *iters],
+                           env=env, check=True, capture_output=True)
+            t = time.perf_counter() - t
+            seen.extend(_tutorial_engines(d))
+            return t
+
+    with tempfile.TemporaryDirectory() as root:
+        warm_cache = Path(root) / "warm"
+        run(warm_cache)  # fills it
+        colds, warms = [], []
+        for k in range(repeat):
+            colds.append(run(Path(root) / f"cold{k}"))  # a fresh, empty cache every time
+            warms.append(run(warm_cache))
+    return {"engine": ",".join(sorted(set(seen))), "cold_s": min(colds), "warm_s": min(warms),
+            "cold_over_warm": min(colds) / min(warms), "cold_all_s": colds, "warm_all_s": warms}
 
 
 def machine() -> dict[str, Any]:
@@ -292,7 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for CI smoke runs")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
-    ap.add_argument("--only", default="b1,b2,b3,b4")
+    ap.add_argument("--only", default="b1,b2,b3,b4,b5")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--args", default="{}", help=argparse.SUPPRESS)
@@ -310,12 +346,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "b2": lambda: b2(300 if q else 15000, 2 if q else 100),
         "b3": lambda: b3(3 if q else 50, 64 if q else 1024, 256 if q else 4096, 1 if q else 2),
         "b4": lambda: b4(rep, q),
+        "b5": lambda: b5(rep, q),
     }
-    results: dict[str, Any] = {"machine": machine(), "quick": q}
+    results: dict[str, Any] = {"machine": machine(), "quick": q,
+                               "load_before": os.getloadavg()}
     print(json.dumps(results["machine"]))
     for name in a.only.split(","):
         results[name] = parts[name]()
         print(name.upper(), json.dumps(results[name]), flush=True)
+    results["load_after"] = os.getloadavg()
     if a.json:
         a.json.write_text(json.dumps(results, indent=2) + "\n")
     return results
