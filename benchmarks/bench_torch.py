@@ -16,7 +16,8 @@ Models from ``examples/models.py``, float32, CPU, torch's default threads.
   ``(model(x) * R).sum().backward()``. Training mode. Sides take turns; best time of each side.
   Target: ratio <= 1.5.
 * **lsuv**: ResNet-18-shaped model, batch 32x3x64x64, orthonormal pre-init on both sides, target
-  std 1, tolerance 0.1, at most 10 steps, eval mode (PyPI's mode): ``initlab.torch.lsuv_`` against
+  std 1, tolerance 0.1, at most 10 steps, eval mode (PyPI's mode): ``initlab.torch.lsuv_`` (default
+  ``draws="torch"``; the NumPy draws' time is reported beside it) against
   ``lsuv.lsuv_with_singlebatch`` (torch's global RNG for its orthogonal init, forked and seeded
   here so the caller's stream is untouched). Both start from copies of one model; sides take turns.
   Afterwards each Linear/Conv output std on the batch is read by a hook here (not by either side)
@@ -125,7 +126,7 @@ def bench_lsuv(models: Any, quick: bool, turns: int) -> dict[str, Any]:
         return {"skipped": "PyPI lsuv is not installed"}
     shape = (4, 3, 32, 32) if quick else (32, 3, 64, 64)
     base, x = models.resnet18(seed=0), batch(shape)
-    best = {"initlab": float("inf"), "pypi": float("inf")}
+    best = {"initlab": float("inf"), "pypi": float("inf"), "numpy_draws": float("inf")}
     done: dict[str, Any] = {}
     for _ in range(turns):
         m = copy.deepcopy(base)
@@ -133,6 +134,10 @@ def bench_lsuv(models: Any, quick: bool, turns: int) -> dict[str, Any]:
         records = lsuv_(m, x, seed=0, tol=0.1, t_max=10)
         best["initlab"] = min(best["initlab"], time.perf_counter() - t0)
         done["initlab"], done["records"] = m, records
+        m = copy.deepcopy(base)
+        t0 = time.perf_counter()
+        lsuv_(m, x, seed=0, tol=0.1, t_max=10, draws="numpy")
+        best["numpy_draws"] = min(best["numpy_draws"], time.perf_counter() - t0)
         m = copy.deepcopy(base)
         t0 = time.perf_counter()
         run_pypi(m, x, 0)
@@ -144,12 +149,14 @@ def bench_lsuv(models: Any, quick: bool, turns: int) -> dict[str, Any]:
                "initlab_iterations": next(r.iterations for r in done["records"] if r.name == k)}
               for k in ours]
     res = {"batch": list(shape), "initlab_s": best["initlab"], "pypi_s": best["pypi"],
+           "initlab_numpy_draws_s": best["numpy_draws"],
            "speedup": best["pypi"] / best["initlab"], "tolerance": 0.1,
            "initlab_within": sum(abs(r["initlab"] - 1) < 0.1 for r in layers),
            "pypi_within": sum(abs(r["pypi"] - 1) < 0.1 for r in layers), "layers": layers}
     print(f"lsuv resnet18 batch {shape}: initlab lsuv_ {res['initlab_s']:.2f} s, PyPI lsuv 0.3.0 "
           f"{res['pypi_s']:.2f} s: {res['speedup']:.1f}x; within 0.1 of std 1: initlab "
-          f"{res['initlab_within']}/{len(layers)}, PyPI {res['pypi_within']}/{len(layers)}")
+          f"{res['initlab_within']}/{len(layers)}, PyPI {res['pypi_within']}/{len(layers)}; initlab "
+          f"with draws='numpy' {res['initlab_numpy_draws_s']:.2f} s")
     print(f"  {'layer':26s} {'before':>8s} {'initlab':>8s} {'its':>4s} {'PyPI':>8s}")
     for r in layers:
         print(f"  {r['layer']:26s} {r['before']:8.4f} {r['initlab']:8.4f} {r['initlab_iterations']:4d} "
@@ -162,6 +169,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes, one turn (smoke run)")
     ap.add_argument("--turns", type=int, default=None, help="turns per side (default 3, quick 1)")
     ap.add_argument("--json", default=None, help="write the results to this file")
+    ap.add_argument("--part", choices=("all", "measure", "lsuv"), default="all")
     ap.add_argument("--threads", type=int, default=None,
                     help="torch intra-op threads for both sides (default: torch's own choice)")
     args = ap.parse_args()
@@ -173,7 +181,8 @@ def main() -> None:
     models = example_models()
     res = {"quick": args.quick, "turns": turns, "torch": torch.__version__,
            "threads": torch.get_num_threads(), "cores": os.cpu_count(),
-           "measure": bench_measure(models, args.quick, turns), "lsuv": bench_lsuv(models, args.quick, turns)}
+           "measure": bench_measure(models, args.quick, turns) if args.part != "lsuv" else None,
+           "lsuv": bench_lsuv(models, args.quick, turns) if args.part != "measure" else None}
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
 

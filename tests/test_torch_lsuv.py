@@ -92,11 +92,27 @@ def test_parity_with_numpy_lsuv_on_an_mlp():
     for a, b in itertools.pairwise(dims):
         layers += [nn.Linear(a, b, dtype=torch.float64), nn.Tanh()]
     m = nn.Sequential(*layers[:-1])
-    recs = lsuv_(m, torch.from_numpy(X.T.copy()), tol=0.01, seed=9)
+    recs = lsuv_(m, torch.from_numpy(X.T.copy()), tol=0.01, seed=9, draws="numpy")
     for l, (r, nr) in enumerate(zip(recs, np_recs, strict=True), start=1):
         lin = m[2 * (l - 1)]
         np.testing.assert_allclose(lin.weight.detach().numpy(), params[f"W{l}"], rtol=1e-10, atol=1e-14)
         assert r.iterations == nr.iterations and r.std == pytest.approx(nr.std, rel=1e-10)
+
+
+@pytest.mark.parametrize("draws", ["torch", "numpy"])
+def test_orthonormal_preinit_follows_initlab_orthogonal(draws):
+    from initlab.initializers import orthogonal
+
+    m = nn.Sequential(nn.Conv2d(8, 32, 3), nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(),
+                      nn.Linear(64, 300)).double()
+    lsuv_(m, _batch((4, 8, 6, 6), 0).double(), t_max=1, tol=1e9, draws=draws)  # pre-init only
+    for w in (m[0].weight, m[2].weight, m[4].weight):
+        flat = w.detach().reshape(w.shape[0], -1)
+        small = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+        np.testing.assert_allclose(small.numpy(), np.eye(small.shape[0]), atol=1e-12)
+        law = orthogonal().describe(tuple(w.shape))
+        assert float(w.detach().pow(2).mean().sqrt()) == pytest.approx(law.std, rel=1e-12)
+    assert not any(m[i].bias.detach().any() for i in (0, 2, 4))
 
 
 def test_biases_kept_without_orthonormal_and_t_max_reported():
