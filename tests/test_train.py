@@ -88,7 +88,7 @@ def test_record_points_and_print(problem, capsys):
     out = capsys.readouterr()
     assert out.out.splitlines() == [f"Cost after iteration {i}: {c}" for i, c in zip(h.iterations, h.costs, strict=True)]
     assert out.err == ""  # no progress bar off a terminal
-    assert h.engine == "numba" and h.seconds > 0
+    assert h.engine == "numpy" and h.seconds > 0  # auto: a run this short ends before numba loads
 
 
 def test_params_not_modified(problem):

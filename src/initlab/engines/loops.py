@@ -13,8 +13,14 @@ gives NaN, never another definition's result.
 :data:`ACTIVATION_CODES`, :data:`HEAD_CODES` and :data:`OPTIMIZER_CODES` list what they
 implement (``tests/test_engines.py`` checks them against the registries). Loops run over
 examples in the innermost position (contiguous in the ``(n, m)`` layout) so LLVM vectorises
-them; reductions may be re-associated (``fastmath`` ``reassoc``), which changes results only in
-the last bits.
+them.
+
+**No fast-math.** Every operation is IEEE arithmetic in the order written, so the compiled code
+gives the same bits however LLVM inlines, vectorises or links it. With re-association allowed
+(``fastmath``), a process that compiled the kernels and one that loaded them from the cache ran
+differently optimised copies of the same callee and the chaotic x10 random run ended elsewhere
+(measured with numba 0.68); element-wise loops vectorise without it, sums over the examples
+run in order (five independent ones at a time, see :func:`_grad_w`).
 
 Machine code is cached under :func:`initlab.engines.cache.numba_dir`, keyed by this file and
 the registry modules, so one module on purpose: numba's own check covers only the source file
@@ -52,7 +58,7 @@ ACTIVATION_CODES = frozenset(
 HEAD_CODES = frozenset({HEAD_SIGMOID, HEAD_SOFTMAX, HEAD_LINEAR})
 OPTIMIZER_CODES = frozenset({OPT_GD, OPT_MOMENTUM, OPT_ADAM})
 
-_JIT = {"cache": True, "fastmath": {"reassoc", "contract", "nsz"}, "nogil": True,
+_JIT = {"cache": True, "fastmath": False, "nogil": True,
         "error_model": "numpy"}
 _NO_BIAS = np.empty(0)
 _SQRT2 = math.sqrt(2.0)
@@ -61,17 +67,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _kernel(fn=None, **options):
-    """``njit`` with the kernels' settings, cached in initlab's cache folder.
-
-    Every kernel is inlined into its callers by numba (``inline="always"``), except the two
-    entry points the engines call, :func:`run_steps_many` and :func:`cost_and_grad`
-    (:func:`run_steps` is one too, and inlined into :func:`run_steps_many`). So each entry point
-    is one self-contained piece of machine code: with re-association allowed, a call into
-    another kernel's separately compiled code could take different rounding in a process that
-    compiled the kernels than in one that loaded them from the cache (measured: the x10 random
-    run ended elsewhere), and the same code everywhere keeps the bits the same.
-    """
-    options.setdefault("inline", "always")
+    """``njit`` with the kernels' settings, cached in initlab's cache folder."""
 
     def wrap(f):
         with numba_location():
@@ -531,7 +527,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
     Xb = np.empty(X.shape[0] * mb)
     Yb = np.empty(Y.shape[0] * mb)
     grad = np.empty_like(theta)
-    bad = -1  # one exit: run_steps is inlined into run_steps_many's parallel loop
+    bad = -1
     for s in range(n_steps):
         if full:
             xs, ys = X, Y
@@ -553,7 +549,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
     return bad
 
 
-@_kernel(parallel=True, inline="never")
+@_kernel(parallel=True)
 def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyper,
                    X, Y, idx, starts, costs, status):
     """:func:`run_steps` for K models at once (row k of each 2-D array), one thread per model."""
@@ -562,7 +558,7 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
                               opt, hyper, X, Y, idx, starts, costs[k])
 
 
-@_kernel(inline="never")
+@_kernel
 def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
     """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
     Zs, As, D0, D1 = _scratch(dims, X.shape[1])
