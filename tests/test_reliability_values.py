@@ -454,3 +454,16 @@ def test_histograms_out_reports_each_stage(capsys, tmp_path):
     stages = [line for line in err.splitlines() if line.startswith("histograms: ")]
     assert len(stages) == 2 and "measuring 1 case" in stages[0] and "index.html" in stages[1]
     assert "histograms:" not in out  # stdout keeps only the results
+
+
+def test_tutorial_page_plots_the_x10_cost_on_a_log_axis_and_says_what_to_remember():
+    from initlab.experiments.tutorial import run_tutorial
+    from initlab.output import figures
+
+    r = run_tutorial(num_iterations=1001)
+    figs = r.figures()
+    assert figs["cost_random"].args["log"] is True and figs["cost_he"].args["log"] is False
+    fig = figures.draw(figs["cost_random"])
+    assert fig.axes[0].get_yscale() == "log"
+    html = r._repr_html_()
+    assert "What you should remember" in html and "break symmetry" in html

@@ -63,6 +63,15 @@ OBSERVATIONS = {
     "he": "He initialization (weights scaled by sqrt(2 / n_prev)) separates the two classes "
     "well in few iterations.",
 }
+#: Runs whose cost curve is drawn on a log axis: the x10 run starts orders of magnitude above
+#: where it ends, so on a linear axis its fall after the first recorded point is invisible.
+LOG_COST = ("random",)
+#: The document's "What you should remember" points, as a table on the page.
+REMEMBER = (
+    "The weights W[l] should be initialized randomly to break symmetry.",
+    ("It is however okay to initialize the biases b[l] to zeros. Symmetry is still broken so long "
+    "as W[l] is initialized randomly."),
+)
 PART6 = ("Sigmoid with std 1 piles up at 0 and 1 (vanishing gradients); std 0.01 concentrates "
          "around 0.5 (every unit outputs the same value: limited expressiveness); Xavier keeps a "
          "broad distribution for sigmoid and tanh, and He keeps the spread constant through ReLU "
@@ -198,7 +207,8 @@ class TutorialResult(Report):
                                             "title": f"Training set: {d.name}"})}
         for r in self.runs:
             figs[f"cost_{r.initialization}"] = Plot("costs", {
-                "iterations": r.iterations, "costs": r.costs, "learning_rate": r.learning_rate})
+                "iterations": r.iterations, "costs": r.costs, "learning_rate": r.learning_rate,
+                "log": r.initialization in LOG_COST})
             figs[f"boundary_{r.initialization}"] = Plot("network_boundary", {
                 "spec": spec, "params": r.params, "X": d.train_X, "Y": d.train_Y, "h": 0.01,
                 "title": f"Model with {r.model_name.split(' with ')[-1]}"})
@@ -220,7 +230,9 @@ class TutorialResult(Report):
                     images=[_image("dataset")], id="dataset"),
             Section("1 - Neural Network model", [MODEL], id="model"),
             *(_run_section(n, r) for n, r in enumerate(self.runs, start=2)),
-            Section("5 - Conclusions", ["Measured on this run (train / test)."],
+            Section("5 - Conclusions", ["Measured on this run (train / test).",
+                                        "What you should remember (the document's summary):",
+                                        *(f"- {r}" for r in REMEMBER)],
                     tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows)],
                     id="conclusions"),
             self._part6(),

@@ -43,15 +43,19 @@ def plot_dataset(X: Array, Y: Array, ax: Any = None, title: str = "") -> Any:
 
 def plot_costs(
     iterations: Sequence[int], costs: Sequence[float], learning_rate: float | None = None,
-    ax: Any = None, title: str | None = None,
+    ax: Any = None, title: str | None = None, log: bool = False,
 ) -> Any:
     """The tutorial's cost curve: one point per recorded step, x in thousands of iterations.
 
-    The title defaults to ``Learning rate = <learning_rate>`` as in the document.
+    The title defaults to ``Learning rate = <learning_rate>`` as in the document. ``log`` draws
+    the cost on a log axis (when every cost is positive), so a fall after a huge first value
+    stays visible.
     """
     with _style():
         ax = new_axes() if ax is None else ax
         ax.plot(np.asarray(iterations) / 1000.0, costs, marker="o", ms=3)
+        if log and len(costs) and min(costs) > 0:
+            ax.set_yscale("log")
         if title is None:
             title = "" if learning_rate is None else f"Learning rate = {learning_rate}"
         ax.set(ylabel="cost", xlabel="iterations (thousands)", title=title)
