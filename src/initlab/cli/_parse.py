@@ -12,11 +12,13 @@ entries that name the same thing (``he,he_normal``) when a registry is given.
 
 from __future__ import annotations
 
+from typing import Any
+
 from initlab.core.errors import InitlabError
 from initlab.core.registry import Registry
 
 
-def split_specs(text: str, what: str, registry: Registry | None = None) -> list[str]:
+def split_specs(text: str, what: str, registry: Registry[Any] | None = None) -> list[str]:
     """Split a comma-separated list of ``NAME[:k=v,...]`` specs (see the module docstring).
 
     Parameters

@@ -71,7 +71,7 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
         spec, params, ds.train_X, ds.train_Y, optimizer=opt_name, learning_rate=learning_rate,
         num_iterations=iterations, record_every=record_every, batch_size=batch_size, seed=seed,
         l2=l2, metrics=["accuracy"] if spec.head.task != "regression" else [], engine=engine,
-        **opt_kw,
+        **opt_kw,  # type: ignore[arg-type]  # optim.get checks each option's type and range
     )
     report = TrainReport(spec, h, ds)
     result = report.to_json()

@@ -226,9 +226,8 @@ def _recommend(act: act_mod.Activation, sigma_b2: float) -> Recommendation:
 
 def _fixed_point_saturation(act: Any, sigma_w2: float, sigma_b2: float) -> float | None:
     info = theory.analyze(act, sigma_w2, sigma_b2)
-    if info.q_star is None:
-        return None
-    return float(theory.kernel(act).saturated_share(info.q_star))
+    sat = theory.kernel(act).saturated_share(info.q_star) if info.q_star is not None else None
+    return None if sat is None else float(sat)
 
 
 def _largest_unsaturated(act: Any, sigma_b2: float, high: float) -> float:
