@@ -211,7 +211,7 @@ def test_d6_a_value_the_store_cannot_hold_never_crashes_the_writer(tmp_path):
 def test_runs_finished_before_an_interruption_are_stored(tmp_path, monkeypatch):
     # One chunk of 4 runs; the huge init diverges, so the chunk trains one run at a time. Ctrl-C
     # arrives while the third run trains: the two finished before it must be in the store.
-    spec = tiny(init=["he_normal", "normal:std=1e200"], seeds=2)
+    spec = tiny(init=["he_normal", "normal:std=1e120"], seeds=2, depth=2)
     real, calls = sweep_run.train_many, []
 
     def train_many(spec_, starts, *args, **kwargs):
@@ -270,11 +270,14 @@ def test_c12_corrupt_rows_give_one_line_naming_the_run(tmp_path, capsys, sql, ne
 
 
 # -- U6: layer statistics -----------------------------------------------------------------------
-def test_u6_a_constant_huge_weight_matrix_has_std_zero_not_inf():
-    c = RunConfig("moons", "constant:value=1e308", "relu", (4,), num_iterations=2, record_every=1)
-    (r,) = sweep_run.train_chunk([c], engine="numpy")
-    assert r.status == "diverged"
-    assert np.array_equal(r.arrays["weight_std_init"], np.zeros(2))
+def test_u6_layer_statistics_do_not_overflow_where_the_true_value_is_finite():
+    # np.std of a constant 1e308 matrix is inf (its squares overflow): the store held
+    # weight_std_init = inf for constant:value=1e308, whose std is 0.
+    assert sweep_run._std(np.full((4, 2), 1e308)) == 0.0
+    x = np.random.default_rng(0).normal(size=(5, 7))
+    np.testing.assert_allclose(sweep_run._std(x * 1e200), np.std(x) * 1e200, rtol=1e-13)
+    assert sweep_run._std(x) == float(np.std(x))  # the usual case keeps np.std's bits
+    assert not np.isfinite(sweep_run._std(np.array([1.0, np.inf])))  # truly non-finite
 
 
 # -- H5: no worker outlives a killed sweep --------------------------------------------------------

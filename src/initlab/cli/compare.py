@@ -59,7 +59,7 @@ def compare(inits: str, dataset: str, seeds: int, layers: str, activation: str, 
     configs = compare_runs(*args)
     n_inits = len({c.init for c in configs})
     cost = (f"compare: {len(configs):,} runs ({n_inits} initializations x {seeds} seeds); "
-            f"rough estimate {duration(check_compare(configs, engine))} of CPU time")
+            f"rough estimate {duration(check_compare(configs, engine))} in one process")
     if dry_run:
         click.echo(cost)
         return

@@ -41,7 +41,7 @@ class SweepPlan(Report):
         """One line for the terminal."""
         return (f"sweep {self.name!r}: {self.total:,} runs in the grid, {self.already_stored:,} "
                 f"already in {self.store}, {self.to_compute:,} to compute in {self.chunks:,} "
-                f"chunks; rough estimate {duration(self.seconds_estimate)} of CPU time, "
+                f"chunks; rough estimate {duration(self.seconds_estimate)} in one process, "
                 f"{size_text(self.chunk_bytes)} of memory per chunk")
 
     def sections(self) -> list[Section]:
@@ -50,11 +50,13 @@ class SweepPlan(Report):
         return [Section(f"Sweep plan {self.name}", tables=[Table(["", ""], rows)], id="plan")]
 
 
-#: Rough cost model of the batched engine, measured on the 2-core development VM with
-#: ``initlab sweep`` (see docs/sweeps.md): seconds per layer-step, and per multiply-add of a
-#: training example in a step (forward and backward together).
-SECONDS_PER_LAYER_STEP = 2e-6
-SECONDS_PER_MAC = 1.5e-9
+#: Rough cost model of a run (batched engine): seconds per layer and step, and per multiply-add
+#: of one training example in a step (times 3: forward, backward, update). Fitted to the 2-core
+#: development VM while it was shared (load ~8), 8 runs per chunk of 1000 steps on moons (300
+#: examples): [2,8,1] 38 us/step, [2,32,32,32,32,1] 0.93 ms/step, [2,128,128,1] 4.7 ms/step; the
+#: model gives 38 us, 0.93 ms and 4.6 ms. An unloaded machine is faster, so this errs long.
+SECONDS_PER_LAYER_STEP = 1.6e-5
+SECONDS_PER_MAC = 3e-10
 
 
 def plan_sweep(spec: SweepSpec, store_path: str | Path, chunk_size: int = 16,
@@ -104,7 +106,7 @@ def run_cost(config: RunConfig, engine: str) -> tuple[float, int]:
     check_engine(engine, net, train_config(config))
     m = int(datasets.load(config.dataset).train_X.shape[1])
     macs = sum(a * b for a, b in zip(net.dims[:-1], net.dims[1:], strict=False))
-    seconds = config.num_iterations * (SECONDS_PER_LAYER_STEP * len(net.dims)
+    seconds = config.num_iterations * (SECONDS_PER_LAYER_STEP * (len(net.dims) - 1)
                                        + SECONDS_PER_MAC * 3 * m * macs)
     # parameters, gradients and two optimizer moments, plus the cached activations
     return seconds, 8 * (4 * macs + 3 * m * sum(net.dims))
