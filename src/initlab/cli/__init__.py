@@ -87,5 +87,6 @@ def main(argv: list[str] | None = None) -> Any:
         fail("interrupted")
         sys.exit(130)
     except OSError as e:
-        fail(f"{e.strerror or e}: {getattr(e, 'filename', '') or ''}")
+        name = getattr(e, "filename", None)  # empty for a failed write (a full disk)
+        fail(f"{e.strerror or e}: {name}" if name else f"{e.strerror or e}")
         sys.exit(2)

@@ -1,15 +1,18 @@
-"""Run a sweep: expand the spec, skip what the store holds, train the rest, store each chunk.
+"""Run a sweep: expand the spec, skip what the store holds, train the rest, store each run.
 
 The driver is the only writer. Work goes out in chunks (runs that share an architecture and
 training setup, trained together by the batched engine) to one of three executors, chosen by
 the caller:
 
 * in this process (``workers=1``),
-* local processes through joblib/loky (``workers=N``; loky caps BLAS threads per worker),
+* local processes (``workers=N``; spawned, each keeping its BLAS and numba threads to its share
+  of the cores, killed with the driver),
 * an existing Dask distributed cluster (``scheduler="tcp://host:8786"`` or a ``Client``).
 
-Results come back as :class:`~initlab.sweep.run.RunResult` records; each finished chunk is committed to the store at once, so an
-interruption loses at most the chunks in flight, and rerunning computes only the missing runs.
+Results come back as :class:`~initlab.sweep.run.RunResult` records, and each run is committed
+to the store the moment its result arrives (in process, as each run ends), so an interruption
+loses only runs still training, and rerunning computes only the missing runs. Before the store
+is created :func:`~initlab.sweep.plan.plan_sweep` checks the engine and the memory a chunk needs.
 """
 
 from __future__ import annotations
@@ -79,8 +82,6 @@ def _worker_init(threads: int) -> None:
       workers), so a worker never prints a traceback of its own.
     * On Linux the kernel kills the worker when the driver dies, even by ``kill -9``, so no
       worker outlives its sweep.
-    * A worker's progress bars (there are none on screen) take a thread lock, not tqdm's
-      default interprocess semaphore, so stopping a worker leaks nothing.
     * N workers on N cores: each keeps its BLAS and numba threads to its share, or the batched
       engine's threads in every worker fight for the same cores.
     """
