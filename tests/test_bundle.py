@@ -108,3 +108,55 @@ def test_writers_of_one_folder_take_turns(tmp_path):
 def test_notebook_view_has_the_tables_and_no_page_chrome():
     html = Tiny([0.5, 0.25])._repr_html_()
     assert html.count("<tr>") == 3 and "<style" not in html and "<img" not in html
+
+
+WRITER = """
+import sys
+from dataclasses import dataclass
+from initlab.core.report import Report, Section, Table
+from initlab.output.bundle import write_bundle
+
+@dataclass
+class Tag(Report):
+    tag: str
+    title = "tag"
+    def to_json(self):
+        return {"tag": self.tag}
+    def sections(self):
+        return [Section("Tag", tables=[Table(["tag"], [[self.tag]])], id="tag")]
+    def figures(self):
+        return {}
+
+for i in range(int(sys.argv[3])):
+    write_bundle(Tag(f"{sys.argv[2]}-{i}"), sys.argv[1])
+"""
+
+
+def test_two_commands_writing_one_folder_never_leave_a_mixed_set(tmp_path):
+    # reliability report D5: two compares into one --out left index.html from one run and
+    # results.json from the other. Two processes publish 30 bundles each into one folder; a
+    # reader taking its turn like a writer must always find one run's page with that run's
+    # JSON. (With bundle.turn made a no-op, this fails: 70-90 mixed reads in 3 of 3 tries.)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = tmp_path / "out"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(out), name, "30"], env=env)
+             for name in ("a", "b")]
+    reads, mixed = 0, []
+    while any(p.poll() is None for p in procs):
+        with bundle.turn(tmp_path):  # between two publications, never inside one
+            if (out / "index.html").exists():
+                tag = json.loads((out / "results.json").read_text())["tag"]
+                if f"<td>{tag}</td>" not in (out / "index.html").read_text():
+                    mixed.append(tag)
+                reads += 1
+        time.sleep(0.001)
+    assert all(p.wait(120) == 0 for p in procs)
+    assert reads > 10 and mixed == []
+    tag = json.loads((out / "results.json").read_text())["tag"]
+    assert f"<td>{tag}</td>" in (out / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
