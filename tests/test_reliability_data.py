@@ -475,3 +475,11 @@ def test_u2_compare_reads_the_documented_list_syntax(capsys):
     assert code == 2 and "empty entry in --inits list" in err
     code, _, err = cli(["compare", "--dry-run", "--layers", "2,,1"], capsys)
     assert code == 2 and "--layers must be comma-separated integers" in err
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_u5_a_device_is_not_called_an_sqlite_database(capsys):
+    with pytest.raises(InitlabError, match="'/dev/null' is not a regular file"):
+        open_store("/dev/null", create=True)
+    code, _, err = cli(["report", "/dev/null", "--out", "r"], capsys)
+    assert code == 2 and "not a regular file" in err
