@@ -158,3 +158,19 @@ def test_unit_layout_of_conv_and_sequence_outputs():
     assert got.layers[1].measured["dead_units"] == 1
     # that channel is all zeros, the other four about half (ReLU of symmetric pre-activations)
     assert np.isclose(got.layers[1].measured["zero_share"], 0.2 + 0.8 * 0.5, atol=0.1)
+
+
+def test_module_selection_by_types_pattern_and_callable():
+    m = models().vgg(seed=0)
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    convs = measure(m, x, modules=(torch.nn.Conv2d,))
+    assert [c.module for c in convs.layers] == ["Conv2d"] * 6
+    by_name = measure(m, x, modules=r"Linear|1[0-2]")
+    assert [c.name for c in by_name.layers] == ["10", "11", "12", "17", "19"]
+    picked = measure(m, x, modules=lambda name, mod: name == "0")
+    assert [c.name for c in picked.layers] == ["0"]
+    # the same call measured alone or among all gives the same statistics
+    full = {c.name: c for c in measure(m, x).layers}
+    assert picked.layers[0].measured == full["0"].measured
+    with pytest.raises(InitlabError, match="not a regular expression"):
+        measure(m, x, modules="(")
