@@ -302,7 +302,10 @@ def _connect(p: Path, readonly: bool) -> sqlite3.Connection:
     if readonly and _has_hot_journal(p):
         try:
             conn.execute("PRAGMA schema_version").fetchone()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as e:
+            if "readonly" not in str(e):  # e.g. a live writer's lock: not ours to recover
+                conn.close()
+                raise
             # A writer died mid-commit and left its rollback journal: a read-only connection
             # may not roll it back. A writable one does that (SQLite's own recovery) on its
             # first read; then read-only reading works again and sees the last commit.
