@@ -17,6 +17,10 @@ Rules that make resume exact:
 * Only the sweep driver writes. A second writer is refused: :meth:`Store.lock` takes an OS lock
   on ``<store>.lock`` that the kernel releases when its process dies, even by ``kill -9``, so a
   crashed sweep never leaves a stale lock behind. Readers (report, export) need no lock.
+* The lock is taken before the file is created, and a file with no database in it yet (a crash
+  during creation) becomes a new store; nothing is ever deleted.
+* The path is the file: it is percent-encoded into SQLite's URI (``?``, ``#``, ``%``).
+* Rows are checked when read: a corrupt one is an error naming the run and the column.
 """
 
 from __future__ import annotations
