@@ -26,7 +26,8 @@ from initlab.torch._base import NORMS, activation_of, nn
 from initlab.torch.measure import CallRecord, TorchMeasurement
 
 DEAD_SHARE = 0.1
-SEVERITY = ("symmetric", "collapsed", "dead", *diag.SEVERITY[2:])
+#: diagnose's order with ``dead`` right after ``collapsed``.
+SEVERITY = tuple(x for label in diag.SEVERITY for x in ((label, "dead") if label == "collapsed" else (label,)))
 
 
 @dataclass
