@@ -109,7 +109,10 @@ def test_bad_options(kwargs, match):
 
 def test_overflowing_start_is_an_error():
     spec = network.Spec.build([2, 4, 1], "relu")
-    p = network.init_params(spec, "constant:value=1e200")
+    with pytest.raises(InitlabError, match="squares overflow"):  # refused at the draw already
+        network.init_params(spec, "constant:value=1e200")
+    p = network.init_params(spec, "he_normal", rng=0)
+    p["W1"] = np.full((4, 2), 1e200)  # weights from elsewhere: lsuv still checks its outputs
     with pytest.raises(InitlabError, match="layer 1 output is not finite"):
         lsuv(spec, p, X[:2], orthonormal_preinit=False)
 
