@@ -120,6 +120,14 @@ def test_c5_optimizer_options_are_range_checked(spec, name, capsys):
     _one_line_error(["train", "--iterations", "5", "--optimizer", spec], capsys, name)
 
 
+def test_learning_rate_inside_the_optimizer_spec_is_one_line(capsys):
+    # found by tests/test_fuzz_specs.py: "gd:learning_rate=0" collided with the keyword
+    with pytest.raises(InitlabError, match="learning rate is set on its own"):
+        optim.get("gd:learning_rate=0", 0.01)
+    _one_line_error(["train", "--iterations", "5", "--optimizer", "gd:learning_rate=1"], capsys,
+                    "--learning-rate")
+
+
 def test_c5_valid_options_still_build():
     opt = optim.get("adam:beta1=0,beta2=0.5,epsilon=1e-12", 0.01)
     assert (opt.beta1, opt.beta2, opt.epsilon) == (0.0, 0.5, 1e-12)

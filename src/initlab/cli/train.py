@@ -12,7 +12,7 @@ import json
 import click
 import numpy as np
 
-from initlab import datasets, engines, network
+from initlab import datasets, engines, network, optim
 from initlab import train as train_mod
 from initlab.cli._parse import split_ints
 from initlab.core.errors import InitlabError
@@ -66,6 +66,7 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
     network.check_training_memory(spec.dims, ds.train_X.shape[1])
     rng = np.random.RandomState(seed) if legacy_seed else np.random.default_rng(seed)
     params = network.init_params(spec, init, rng=rng)
+    optim.get(optimizer, learning_rate)  # the spec, its options and their ranges, before any work
     opt_name, opt_kw = split_spec(optimizer)
     h = train_mod.train(
         spec, params, ds.train_X, ds.train_Y, optimizer=opt_name, learning_rate=learning_rate,
