@@ -28,7 +28,7 @@ from initlab import datasets, engines, initializers, network
 from initlab.core.errors import InitlabError, normalise
 from initlab.core.params import split_spec
 from initlab.core.registry import Registry
-from initlab.engines import train_many
+from initlab.engines import outcome, train_many
 from initlab.engines.base import TrainConfig, diverged
 from initlab.lsuv import lsuv
 from initlab.network import Params, Spec
@@ -37,10 +37,11 @@ Array = NDArray[np.float64]
 
 #: Bumped when the meaning of a config (and so of its id) changes.
 RUN_SCHEMA = 1
-#: Outcomes of a run, used by the failure map.
-STATUSES = ("trained", "chance", "diverged")
+#: Outcomes of a run, used by the failure map; the classification lives in
+#: :mod:`initlab.engines.outcome`, shared with ``initlab train``.
+STATUSES = outcome.STATUSES
 #: A run whose train accuracy is within this of the majority-class share "stalled at chance".
-CHANCE_MARGIN = 0.05
+CHANCE_MARGIN = outcome.CHANCE_MARGIN
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,7 @@ def _result(c: RunConfig, spec: Spec, data: datasets.Dataset, p0: Params, h: Any
     its, costs = np.asarray(h.iterations, dtype=np.int64), np.asarray(h.costs, dtype=np.float64)
     w1, a1 = _layer_stats(spec, h.params, data.train_X)
     return RunResult(
-        c.run_id, _status(train_acc, data.train_Y), final, train_acc,
+        c.run_id, outcome.status(train_acc, data.train_Y), final, train_acc,
         network.accuracy(spec, h.params, data.test_X, data.test_Y),
         _steps_to(its, costs, final, c), seconds, engine,
         {"iterations": its, "costs": costs, "weight_std_init": w0, "weight_std_final": w1,
@@ -386,12 +387,6 @@ def _final_cost(spec: Spec, h: Any, data: datasets.Dataset) -> float:
         if not np.all(np.isfinite(ZL)):
             return math.nan
         return float(spec.head.loss(ZL, data.train_Y))
-
-
-def _status(train_acc: float, Y: Array) -> str:
-    labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
-    majority = float(np.max(np.unique(labels, return_counts=True)[1]) / labels.size)
-    return "chance" if train_acc <= majority + CHANCE_MARGIN else "trained"
 
 
 def _steps_to(its: Any, costs: Any, final: float, c: RunConfig) -> int | None:
