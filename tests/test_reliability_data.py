@@ -327,6 +327,8 @@ def test_h5_no_worker_outlives_a_sweep_killed_by_sigkill(tmp_path):
     (["--seed", str(2**64)], "base seed must be at most 9223372036854775807"),
     (["--layers", "2,100000000,1"], "needs about"),
     (["--out", ""], "output folder name is empty"),
+    (["--threshold", "nan"], "threshold must be finite and >= 0, got nan"),
+    (["--threshold", "-1"], "threshold must be finite and >= 0"),
 ])
 def test_compare_refuses_before_any_training(args, needle, capsys, tmp_path, monkeypatch):
     from initlab.experiments import compare as experiment

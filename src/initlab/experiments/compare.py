@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from initlab import datasets
-from initlab.core.errors import InitlabError, check_positive_int
+from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
 from initlab.core.report import Image, Plot, Report, Section, Table
 from initlab.core.stats import Summary, pairwise_tests, summarize
 from initlab.sweep.plan import check_memory, run_cost
@@ -192,6 +192,7 @@ def compare_runs(inits: Sequence[str], dataset: str = "moons", seeds: int = 30,
     for i in inits:
         check_init(i)
     seeds = check_positive_int(seeds, "number of seeds")
+    threshold = check_positive_float(threshold, "threshold", allow_zero=True)  # as in a spec
     base_seed = check_positive_int(base_seed, "base seed", 0)
     if base_seed > MAX_INT:
         raise InitlabError(f"base seed must be at most {MAX_INT}, got {base_seed}")
