@@ -325,7 +325,7 @@ class CoordCheckResult(Report):
                     out.append({"param": p, "optimizer": opt, "learning_rate": lrs[opt], "depth": d,
                                 "width": w, "seed": s, "status": "trained" if fin else "diverged",
                                 "layers": layer_names(d),
-                                "size": _nested(sz), "change": _nested(ch)})
+                                "size": finite_rows(sz), "change": finite_rows(ch)})
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -374,7 +374,8 @@ class CoordCheckResult(Report):
         return [Section("Coordinate check", [about], subsections=subs, id="summary")]
 
 
-def _nested(a: Array) -> list[list[float | None]]:
+def finite_rows(a: Array) -> list[list[float | None]]:
+    """A 2-D array as JSON lists, non-finite values as None."""
     return [[float(x) if math.isfinite(x) else None for x in row] for row in a]
 
 

@@ -29,6 +29,7 @@ from initlab.experiments.coordcheck import (
     VERDICT_OK,
     check_statistic,
     check_widths,
+    finite_rows,
     fit_row,
 )
 from initlab.torch._base import WEIGHTED, call_model, check_model, seeded, torch
@@ -188,7 +189,7 @@ class TorchCoordCheck(Report):
                 sz = self.size[i, :, :, s]
                 runs.append({"width": w, "seed": s, "layers": self.layers,
                              "status": "trained" if np.all(np.isfinite(sz)) else "diverged",
-                             "size": _nested(sz), "change": _nested(self.change[i, :, :, s])})
+                             "size": finite_rows(sz), "change": finite_rows(self.change[i, :, :, s])})
         return {"rows": self.rows, "runs": runs, "config": self.config, "ok": self.ok}
 
     def figures(self) -> dict[str, Plot]:
@@ -209,6 +210,3 @@ class TorchCoordCheck(Report):
                         images=[Image("coordcheck_torch", "statistic vs width, log-log")],
                         id="summary")]
 
-
-def _nested(a: Array) -> list[list[float | None]]:
-    return [[float(x) if math.isfinite(x) else None for x in row] for row in a]
