@@ -485,3 +485,11 @@ def test_u5_a_device_is_not_called_an_sqlite_database(capsys):
         open_store("/dev/null", create=True)
     code, _, err = cli(["report", "/dev/null", "--out", "r"], capsys)
     assert code == 2 and "not a regular file" in err
+
+
+@pytest.mark.parametrize("args", [["--iterations", "0"], ["--learning-rate", "nan"],
+                                  ["--seed", "-1"]])
+def test_u5_a_refused_tutorial_creates_no_out_folder(tmp_path, capsys, args):
+    code, _, err = cli(["tutorial", "--out", str(tmp_path / "new"), *args], capsys)
+    assert code == 2 and err.startswith("initlab: error:")
+    assert not (tmp_path / "new").exists()

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from initlab.core.errors import check_choice
+from initlab.core.errors import check_choice, check_positive_float, check_positive_int
 
 #: The document's datasets: two-class, two-feature, with its sizes, noise and seeds.
 TUTORIAL_DATASETS = ("moons", "circles")
@@ -35,6 +35,7 @@ def tutorial(
     from initlab.output.bundle import to_json_text, write_bundle
 
     check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
+    check_tutorial_inputs(iterations, learning_rate, seed)  # before --out is made
     ensure_dir(out)  # fail on an unwritable --out before minutes of work
     # with --json, stdout carries only JSON, so the document's printed lines go to stderr
     echo = None if quiet else (lambda s: click.echo(s, err=as_json))
@@ -51,3 +52,11 @@ def tutorial(
             click.echo(f"{r.model_name} | {r.train_accuracy:.2%} | {r.test_accuracy:.2%} | {r.problem}")
     click.echo(f"wrote {len(written)} files to {out} ({time.perf_counter() - t0:.1f} s); "
                f"open {out}/index.html")
+
+
+def check_tutorial_inputs(iterations: int, learning_rate: float, seed: int) -> None:
+    """The checks of :func:`~initlab.experiments.tutorial.run_tutorial`, made before the
+    command creates its output folder (a refused run leaves nothing behind)."""
+    check_positive_int(iterations, "number of iterations")
+    check_positive_float(learning_rate, "learning rate")
+    check_positive_int(seed, "seed", minimum=0)
