@@ -493,3 +493,13 @@ def test_u5_a_refused_tutorial_creates_no_out_folder(tmp_path, capsys, args):
     code, _, err = cli(["tutorial", "--out", str(tmp_path / "new"), *args], capsys)
     assert code == 2 and err.startswith("initlab: error:")
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(("grid", "needle"), [
+    ({"init": ["he_normal", "kaiming_normal"]}, "'he_normal' and 'kaiming_normal', which are"),
+    ({"init": ["he_normal", "HE_NORMAL"]}, "'he_normal' and 'HE_NORMAL', which are the same"),
+    ({"init": "he_normal", "activation": ["relu", "ReLU"]}, "'relu' and 'ReLU', which are"),
+])
+def test_u5_aliases_are_one_grid_value(grid, needle):
+    with pytest.raises(InitlabError, match=needle):
+        parse_spec({"grid": grid})

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from initlab import activations, datasets, optim
+from initlab import activations, datasets, initializers, optim
 from initlab.core.errors import InitlabError, check_positive_float, check_positive_int
-from initlab.sweep.run import RunConfig, check_init
+from initlab.sweep.run import DATA_INITS, RunConfig, check_init, needs_data
 
 TOP_KEYS = ("name", "description", "grid", "train")
 GRID_KEYS = ("init", "activation", "depth", "width", "dataset", "optimizer", "learning_rate", "seeds")
@@ -134,9 +134,13 @@ def _axis(key: str, value: Any) -> list[Any]:
     if not values:
         raise InitlabError(f"spec grid.{key} is empty: give at least one value")
     out = [_AXIS_CHECKS[key](v, f"spec grid.{key}") for v in values]
-    dup = next((v for i, v in enumerate(out) if v in out[:i]), None)
-    if dup is not None:
-        raise InitlabError(f"spec grid.{key} lists {dup!r} more than once")
+    seen: dict[Any, Any] = {}
+    for v in out:
+        m = _MEANING[key](v) if key in _MEANING else v
+        if m in seen:
+            same = "more than once" if seen[m] == v else f"and {v!r}, which are the same"
+            raise InitlabError(f"spec grid.{key} lists {seen[m]!r} {same}")
+        seen[m] = v
     return out
 
 
@@ -178,6 +182,13 @@ _AXIS_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "width": _int(1),
     "learning_rate": lambda v, where: check_positive_float(v, where),
     "seeds": _int(0),
+}
+#: What a grid value means, for refusing repeats: aliases and spellings of one scheme
+#: (``he``, ``kaiming_normal``, ``HE_NORMAL``) would be the same runs under different ids.
+_MEANING: dict[str, Callable[[str], Any]] = {
+    "init": lambda v: (DATA_INITS if needs_data(v) else initializers.INITIALIZERS).canonical(v),
+    "activation": activations.ACTIVATIONS.canonical,
+    "optimizer": optim.OPTIMIZERS.canonical,
 }
 _TRAIN_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "num_iterations": _int(1),
