@@ -9,7 +9,8 @@
     always use it.
 ``numba``
     One model compiled to machine code with numba; fastest for small networks such as the
-    tutorial's. Sums may be re-associated, so results differ from ``numpy`` in the last bits.
+    tutorial's. IEEE arithmetic without fast-math, but its sums run in another order than
+    NumPy's BLAS and it has its own ``exp``, so results differ from ``numpy`` in the last bits.
 ``batched``
     K models at once, one compiled model per thread (``train_many``); member k equals its own
     ``numba`` run to the last bits (it is separately compiled code) and does not depend on K or
@@ -21,10 +22,13 @@
 Every :class:`~initlab.engines.base.History` names the engine that ran it.
 
 **What the engines guarantee.** The same engine with the same inputs gives the same bits in any
-process, with any cache state and any number of workers. ``numba``/``batched`` agree with
-``numpy`` to about 1e-14 relative per step; a run that is chaotic (the tutorial's x10 random
-initialization, whose cost swings between saturated outputs) can amplify that difference into
-a visibly different trajectory, so compare such runs only within one engine.
+process, whether its kernels were just compiled or loaded from the cache, and with any number
+of workers (``tests/test_determinism.py``). ``numba``/``batched`` agree with ``numpy`` to about
+1e-15 relative per step. They do not promise the same bits as ``numpy``: a chaotic run (the
+tutorial's x10 random initialization, whose cost swings between saturated outputs, or the zeros
+initialization's knife edge between predicting all 0 and all 1) can amplify a last-bit
+difference into a visibly different result, so compare such runs only within one engine; every
+result records its engine.
 
 **Caches.** numba's machine code is cached under ``$INITLAB_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/initlab`` or ``~/.cache/initlab``, else a per-user temporary folder; see

@@ -107,7 +107,7 @@ def unpack(spec: Spec, theta: Array) -> Params:
 def train_numba(spec: Spec, params: Params, X: Array, Y: Array, config: TrainConfig,
                 callbacks: Sequence[Callback] = (), print_cost: bool = False) -> History:
     """One model through the compiled kernel; results equal
-    :func:`initlab.engines.numpy.train_numpy` up to the last bits of re-associated sums."""
+    :func:`initlab.engines.numpy.train_numpy` to the last bits (sums in another order)."""
     from initlab.engines.loops import run_steps
 
     enc = Encoded.of(spec, config)
