@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -100,7 +101,7 @@ def test_html_page_has_every_section_and_figure_and_no_external_url(tutorial_run
     page = (out / "index.html").read_text()
     p = _PageParser()
     p.feed(page)
-    assert p.urls == []
+    assert p.urls == ["playground/index.html"]  # the one link: a local page written beside it
     assert "http://" not in page and "https://" not in page
     assert len(p.imgs) == len(doc["figures"])
     assert all(src.startswith("data:image/png;base64,") for src in p.imgs)
@@ -194,3 +195,13 @@ def test_python_dash_m_cli_runs_the_command_and_ends_normally(command, tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.rstrip().endswith("TEARDOWN") and (tmp_path / "out" / "index.html").is_file()
     assert ("wrote 21 files" if command[0] == "tutorial" else "report:") in res.stdout
+
+
+def test_page_links_to_the_playground_written_beside_it(tutorial_run):
+    out, _doc, _ = tutorial_run
+    page = (out / "index.html").read_text()
+    hrefs = re.findall(r'<a href="([^"]+)"', page)
+    assert hrefs == ["playground/index.html"]
+    playground = (out / hrefs[0]).read_text()
+    # the linked page is the playground opened on the document's preset, not an empty shell
+    assert "window.initlab" in playground and '"preset":"tutorial"' in playground

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -31,8 +32,9 @@ def tutorial(
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
     from initlab.core.files import ensure_dir
-    from initlab.experiments.tutorial import run_tutorial
+    from initlab.experiments.tutorial import PLAYGROUND, run_tutorial
     from initlab.output.bundle import to_json_text, write_bundle
+    from initlab.output.playground import write_playground
 
     check_choice(dataset, TUTORIAL_DATASETS, "tutorial dataset")
     check_tutorial_inputs(iterations, learning_rate, seed)  # before --out is made
@@ -42,6 +44,8 @@ def tutorial(
     t0 = time.perf_counter()
     result = run_tutorial(dataset, iterations, learning_rate, seed, echo)
     written = write_bundle(result, out)
+    # the page links to the playground; part 6's cases are reused when they are the page's own
+    write_playground(Path(out) / PLAYGROUND, "tutorial", cases=result.cases if seed == 0 else None)
     if as_json:
         sys.stdout.write(to_json_text(result.to_json()))
         return

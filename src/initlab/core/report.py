@@ -50,6 +50,9 @@ class Section:
     code: str = ""
     id: str = ""
     subsections: Sequence[Section] = field(default_factory=list)
+    #: (text, relative href) pairs shown as links after the paragraphs, e.g. a page written
+    #: beside this one
+    links: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def render_sections(
 def _section(s: Section, sources: Mapping[str, str], level: int) -> str:
     parts = [f'<section id="{escape(s.id)}">\n<h{level}>{escape(s.title)}</h{level}>\n']
     parts += [f"<p>{escape(p)}</p>\n" for p in s.paragraphs]
+    parts += [f'<p><a href="{escape(href)}">{escape(text)}</a></p>\n' for text, href in s.links]
     if s.code:
         parts.append(f"<pre><code>{escape(s.code)}</code></pre>\n")
     parts += [render_table(t) for t in s.tables]

@@ -236,6 +236,11 @@ class TutorialResult(Report):
                     tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows)],
                     id="conclusions"),
             self._part6(),
+            Section("Try it yourself", [(
+                "The offline playground retrains the document's three networks in your browser "
+                "and lets you change the initialization, the depth and the activation while "
+                "watching every layer's histograms and the mean-field prediction.")],
+                links=[("Open the playground", f"{PLAYGROUND}/index.html")], id="playground"),
         ]
 
     def _part6(self) -> Section:
@@ -254,6 +259,10 @@ class TutorialResult(Report):
               f"(30 bins). {PART6}")],
             id="part6", subsections=subs,
         )
+
+
+#: Folder, beside the tutorial's page, that ``initlab tutorial`` writes the playground into.
+PLAYGROUND = "playground"
 
 
 def _image(stem: str) -> Image:
