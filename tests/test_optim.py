@@ -64,3 +64,26 @@ def test_bad_names_and_options():
         optim.get("adma", 0.1)
     assert optim.get("Adam:beta1=0.8", 0.1).beta1 == 0.8
     assert optim.names() == ["adam", "gd", "momentum"]
+
+
+def test_adam_equals_the_textbook_update_bit_for_bit():
+    """The in-place moments do the textbook's operations in its order: the same bits."""
+    rng = np.random.default_rng(0)
+    p = {"W1": rng.standard_normal((7, 5)), "b1": rng.standard_normal((7, 1))}
+    grads = [{"dW1": rng.standard_normal((7, 5)) * 10.0 ** rng.integers(-8, 3),
+              "db1": rng.standard_normal((7, 1))} for _ in range(20)]
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+    ref = {k: v.copy() for k, v in p.items()}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    s = {k: np.zeros_like(v) for k, v in p.items()}
+    for t, g in enumerate(grads, start=1):
+        for k in ("W1", "b1"):
+            m[k] = b1 * m[k] + (1 - b1) * g["d" + k]
+            s[k] = b2 * s[k] + (1 - b2) * g["d" + k] * g["d" + k]
+            ref[k] = ref[k] - lr * (m[k] / (1 - b1**t)) / (np.sqrt(s[k] / (1 - b2**t)) + eps)
+    opt = optim.get("adam", lr)
+    got = {k: v.copy() for k, v in p.items()}
+    for g in grads:
+        opt.step(got, g)
+    for k, want in ref.items():
+        np.testing.assert_array_equal(got[k], want)
