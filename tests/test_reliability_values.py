@@ -475,3 +475,20 @@ def test_tutorial_page_plots_the_x10_cost_on_a_log_axis_and_says_what_to_remembe
     assert fig.axes[0].get_yscale() == "log"
     html = r._repr_html_()
     assert "What you should remember" in html and "break symmetry" in html
+
+
+# --- C6: a legacy seed beyond np.random.seed's 32 bits --------------------------------------------
+
+
+def test_c6_legacy_seed_out_of_range_is_one_line(capsys):
+    _one_line_error(["train", "--layers", "2,4,1", "--iterations", "10", "--legacy-seed",
+                     "--seed", str(2**32)], capsys, "0..4294967295, got 4294967296")
+
+
+def test_c6_legacy_rng_refuses_what_np_random_seed_refuses():
+    from initlab.core.rng import legacy_rng
+
+    assert legacy_rng(2**32 - 1).randint(10**6) == np.random.RandomState(2**32 - 1).randint(10**6)
+    for bad in (-1, 2**32, 1.5, True):
+        with pytest.raises(InitlabError, match="legacy"):
+            legacy_rng(bad)

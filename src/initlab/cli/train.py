@@ -17,6 +17,7 @@ from initlab import train as train_mod
 from initlab.cli._parse import split_ints
 from initlab.core.errors import InitlabError
 from initlab.core.params import split_spec
+from initlab.core.rng import legacy_rng
 from initlab.experiments.training import TrainReport
 from initlab.output.bundle import write_bundle
 
@@ -64,7 +65,7 @@ def train(dataset: str, layers: str | None, activation: str, head: str, init: st
     if seed < 0:
         raise InitlabError(f"--seed must be >= 0, got {seed}")
     network.check_training_memory(spec.dims, ds.train_X.shape[1])
-    rng = np.random.RandomState(seed) if legacy_seed else np.random.default_rng(seed)
+    rng = legacy_rng(seed) if legacy_seed else np.random.default_rng(seed)
     params = network.init_params(spec, init, rng=rng)
     optim.get(optimizer, learning_rate)  # the spec, its options and their ranges, before any work
     opt_name, opt_kw = split_spec(optimizer)

@@ -29,6 +29,23 @@ def as_rng(rng: RNGLike) -> RNG:
     )
 
 
+#: ``np.random.seed`` takes 32-bit seeds only.
+LEGACY_SEED_MAX = 2**32 - 1
+
+
 def legacy_rng(seed: int) -> np.random.RandomState:
-    """A ``RandomState`` equal to what ``np.random.seed(seed)`` gives, without global state."""
-    return np.random.RandomState(seed)
+    """A ``RandomState`` equal to what ``np.random.seed(seed)`` gives, without global state.
+
+    Raises
+    ------
+    InitlabError
+        If ``seed`` is not an integer in ``0 .. 2**32 - 1`` (the legacy generator's range).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not (
+        0 <= seed <= LEGACY_SEED_MAX
+    ):
+        raise InitlabError(
+            f"a legacy (np.random.seed) seed must be an integer in 0..{LEGACY_SEED_MAX}, "
+            f"got {seed!r}"
+        )
+    return np.random.RandomState(int(seed))
