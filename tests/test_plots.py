@@ -88,6 +88,7 @@ def test_tutorial_result_renders_in_jupyter():
 
     r = run_tutorial(num_iterations=3)
     html = r._repr_html_()
-    assert html.count("<table>") == 3 * 2 + 1 + 3  # per run: costs, accuracy; conclusions; part 6
+    # per run: costs, accuracy; conclusions: measured, the document's, what to remember; part 6
+    assert html.count("<table>") == 3 * 2 + 3 + 3
     assert "3-layer NN with He initialization" in html and "Fails to break symmetry" in html
     assert "<style" not in html and "<img" not in html  # the notebook's own CSS stays untouched

@@ -474,7 +474,9 @@ def test_tutorial_page_plots_the_x10_cost_on_a_log_axis_and_says_what_to_remembe
     fig = figures.draw(figs["cost_random"])
     assert fig.axes[0].get_yscale() == "log"
     html = r._repr_html_()
-    assert "What you should remember" in html and "break symmetry" in html
+    assert "<th>What you should remember</th>" in html and "break symmetry" in html
+    # the document's own conclusions table, beside the measured one
+    assert "The document&#x27;s comparison" in html and "<td>Unstable variance</td>" in html
 
 
 # --- C6: a legacy seed beyond np.random.seed's 32 bits --------------------------------------------
