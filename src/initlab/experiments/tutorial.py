@@ -72,6 +72,8 @@ REMEMBER = (
     ("It is however okay to initialize the biases b[l] to zeros. Symmetry is still broken so long "
     "as W[l] is initialized randomly."),
 )
+CONCLUSIONS = ("Measured on this run (train / test), then the document's own comparison and "
+               "what it says to remember.")
 #: The document's conclusions table, as it prints it (its accuracies are rounded test figures).
 DOCUMENT_CONCLUSIONS = (
     ("3-layer NN with zeros initialization", "50%", "Fails to break symmetry"),
@@ -236,8 +238,7 @@ class TutorialResult(Report):
                     images=[_image("dataset")], id="dataset"),
             Section("1 - Neural Network model", [MODEL], id="model"),
             *(_run_section(n, r) for n, r in enumerate(self.runs, start=2)),
-            Section("5 - Conclusions", ["Measured on this run (train / test), then the "
-                                        "document's own comparison and what it says to remember."],
+            Section("5 - Conclusions", [CONCLUSIONS],
                     tables=[Table(["Model", "Train accuracy", "Test accuracy", "Problem"], rows),
                             Table(["Model", "Accuracy", "Problem"], DOCUMENT_CONCLUSIONS,
                                   caption="The document's comparison"),
