@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -248,6 +249,44 @@ def test_an_unknown_code_raises_instead_of_falling_through():
     A = np.zeros_like(Z)
     loops._apply_act(bogus.code, 0.0, Z, A)  # inside the kernels: NaN, not another activation
     assert np.isnan(A).all()
+
+
+def _lane_dot_in_python(d: list[float], a: list[float], lanes: int) -> float:
+    """The summation order :func:`loops._lane_dot` documents, written independently."""
+    m = len(d)
+    nb = m // lanes
+    acc = [0.0] * lanes
+    prod = [d[j] * a[j] for j in range(m)]
+
+    def tree(xs: list[float]) -> float:  # ((x0 + x1) + (x2 + x3)) + ...: pairwise, in order
+        while len(xs) > 1:
+            xs = [xs[i] + xs[i + 1] for i in range(0, len(xs), 2)]
+        return xs[0]
+
+    b = 0
+    for size in (8, 2, 1):
+        while b + size <= nb and (size != 1 or b < nb):
+            for q in range(lanes):
+                acc[q] = acc[q] + tree([prod[(b + t) * lanes + q] for t in range(size)])
+            b += size
+            if size == 1:
+                break
+    for q in range(m - nb * lanes):
+        acc[q] = acc[q] + prod[nb * lanes + q]
+    return tree(acc)
+
+
+@pytest.mark.parametrize("m", [0, 1, 15, 16, 17, 33, 48, 130, 144, 300, 301, 1000])
+def test_lane_sums_follow_their_documented_order(m):
+    # the weight gradients' sums: a fixed order (lanes j mod LANES, blocks in a fixed tree,
+    # lanes folded pairwise), so the same bits however LLVM compiled it, and accurate
+    rng = np.random.default_rng(m)
+    d, a = rng.standard_normal(m), rng.standard_normal(m)
+    acc = np.full(loops.LANES, np.nan)  # stale scratch must not leak in
+    got = loops._lane_dot(d, a, acc)
+    assert got == _lane_dot_in_python(d.tolist(), a.tolist(), loops.LANES)
+    exact = math.fsum((d * a).tolist())
+    assert abs(got - exact) <= 1e-14 * max(1.0, float(np.abs(d * a).sum()))
 
 
 def test_unknown_engine_lists_valid_names():

@@ -19,8 +19,9 @@ them.
 gives the same bits however LLVM inlines, vectorises or links it. With re-association allowed
 (``fastmath``), a process that compiled the kernels and one that loaded them from the cache ran
 differently optimised copies of the same callee and the chaotic x10 random run ended elsewhere
-(measured with numba 0.68); element-wise loops vectorise without it, sums over the examples
-run in order (five independent ones at a time, see :func:`_grad_w`).
+(measured with numba 0.68). Element-wise loops vectorise without it; sums over the examples are
+written in an explicit order that vectorises too (``LANES`` independent lane sums added in a
+fixed order, see :func:`_lane_dot`).
 
 Machine code is cached under :func:`initlab.engines.cache.numba_dir`, keyed by this file and
 the registry modules, so one module on purpose: numba's own check covers only the source file
@@ -293,40 +294,78 @@ def _linear(W, b, Ap, Z):
     _matmul(W, False, Ap, b, Z, False, Z)
 
 
-@_kernel
-def _grad_w(dZ, Ap, dW, db):
-    """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``.
+#: Lanes of the weight-gradient sums (:func:`_lane_dot`): sixteen, so that the lane loop is long
+#: enough for LLVM to vectorise it rather than unroll it (numba leaves the SLP vectoriser off,
+#: which would be needed to pack eight scalar accumulators), and a power of two for the fold.
+LANES = 16
 
-    Four rows of ``Ap`` share each load of ``dZ`` (missing ones repeat row ``k`` and are not
-    stored); the first pass also sums ``db``. Five independent sums keep both floating-point
-    units busy; each runs in order over the examples (no re-association, see the module notes).
+
+@_kernel
+def _fold16(t):
+    """The 16 lane sums added pairwise, in this fixed order."""
+    return ((((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7])))
+            + (((t[8] + t[9]) + (t[10] + t[11])) + ((t[12] + t[13]) + (t[14] + t[15]))))
+
+
+@_kernel
+def _lane_dot(d, a, acc):
+    """``sum(d * a)`` over the examples, in an order written out here, so LLVM need not
+    re-associate anything to vectorise it.
+
+    Example ``j`` goes to lane ``q = j mod LANES`` (``acc[q]``, scratch of length ``LANES``):
+    each lane adds its blocks in order, eight blocks per pass as a fixed tree
+    ``((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))``, then pairs, a last whole block and
+    the partial block; :func:`_fold16` adds the lanes. The loops over ``q`` update independent
+    lanes from contiguous memory, which LLVM turns into SIMD code without fast-math, and eight
+    blocks per pass keep the lane loads and stores few; a single running sum would be one
+    dependent chain of additions (latency bound, not vectorisable). The bits depend only on
+    ``m``, never on how the code was compiled. Indices are offsets plus range variables, not
+    views: a slice per block costs more than the block's arithmetic.
+    """
+    m = d.shape[0]
+    nb = m // LANES
+    for q in range(LANES):
+        acc[q] = 0.0
+    b = 0
+    while b + 8 <= nb:
+        o0 = b * LANES
+        o1, o2, o3 = o0 + LANES, o0 + 2 * LANES, o0 + 3 * LANES
+        o4, o5, o6, o7 = o0 + 4 * LANES, o0 + 5 * LANES, o0 + 6 * LANES, o0 + 7 * LANES
+        for q in range(LANES):
+            acc[q] = acc[q] + (((d[o0 + q] * a[o0 + q] + d[o1 + q] * a[o1 + q])
+                                + (d[o2 + q] * a[o2 + q] + d[o3 + q] * a[o3 + q]))
+                               + ((d[o4 + q] * a[o4 + q] + d[o5 + q] * a[o5 + q])
+                                  + (d[o6 + q] * a[o6 + q] + d[o7 + q] * a[o7 + q])))
+        b += 8
+    while b + 2 <= nb:
+        o0 = b * LANES
+        o1 = o0 + LANES
+        for q in range(LANES):
+            acc[q] = acc[q] + (d[o0 + q] * a[o0 + q] + d[o1 + q] * a[o1 + q])
+        b += 2
+    if b < nb:
+        o0 = b * LANES
+        for q in range(LANES):
+            acc[q] = acc[q] + d[o0 + q] * a[o0 + q]
+    o0 = nb * LANES
+    for q in range(m - o0):  # the partial block: fewer than LANES examples
+        acc[q] = acc[q] + d[o0 + q] * a[o0 + q]
+    return _fold16(acc)
+
+
+@_kernel
+def _grad_w(dZ, Ap, dW, db, acc, ones):
+    """``dW = dZ @ Ap.T`` and ``db = dZ.sum(1)``, each entry one :func:`_lane_dot`.
+
+    ``acc``: lane scratch (length ``LANES``); ``ones``: at least m ones, so ``db`` is the same
+    lane sum (``x * 1.0`` is exact).
     """
     n, p = dW.shape
-    m = dZ.shape[1]
     for i in range(n):
         d = dZ[i]
-        for k in range(0, p, 4):
-            a0 = Ap[k]
-            a1 = Ap[k + 1] if k + 1 < p else a0
-            a2 = Ap[k + 2] if k + 2 < p else a0
-            a3 = Ap[k + 3] if k + 3 < p else a0
-            s0 = s1 = s2 = s3 = sb = 0.0
-            for j in range(m):
-                dj = d[j]
-                s0 += dj * a0[j]
-                s1 += dj * a1[j]
-                s2 += dj * a2[j]
-                s3 += dj * a3[j]
-                sb += dj
-            if k == 0:
-                db[i] = sb
-            dW[i, k] = s0
-            if k + 1 < p:
-                dW[i, k + 1] = s1
-            if k + 2 < p:
-                dW[i, k + 2] = s2
-            if k + 3 < p:
-                dW[i, k + 3] = s3
+        for k in range(p):
+            dW[i, k] = _lane_dot(d, Ap[k], acc)
+        db[i] = _lane_dot(d, ones, acc)
 
 
 @_kernel
@@ -410,11 +449,13 @@ def _view2(buf, n, m):
 
 
 @_kernel
-def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, want_cost):
+def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, lanes,
+              want_cost):
     """Cost of ``theta`` on the batch ``(X, Y)``; gradients written into ``grad``.
 
     ``Zs``/``As`` are flat per-layer scratch of size >= n_l m, ``D0``/``D1`` of size
     >= max(2, max(n)) m: flat so that every 2-D view is C-contiguous and its loops vectorise.
+    ``lanes``: ``LANES`` scratch values followed by at least m ones (see :func:`_grad_w`).
     """
     L = dims.shape[0] - 1
     m = X.shape[1]
@@ -438,7 +479,7 @@ def loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, 
         dW, db = _views(grad, dims, l)
         n, p = W.shape
         Ap = X if l == 1 else _view2(As[l - 2], p, m)
-        _grad_w(dZ, Ap, dW, db)
+        _grad_w(dZ, Ap, dW, db, lanes[:LANES], lanes[LANES:])
         if l2 > 0.0:
             for i in range(n):
                 for k in range(p):
@@ -492,7 +533,8 @@ def _scratch(dims, m):
         Zs.append(np.empty(dims[l] * m))
         As.append(np.empty(dims[l] * m))
         width = max(width, dims[l])
-    return Zs, As, np.empty(width * m), np.empty(width * m)
+    lanes = np.ones(LANES + m)  # lane sums, then the ones of the bias gradient (_grad_w)
+    return Zs, As, np.empty(width * m), np.empty(width * m), lanes
 
 
 @_kernel
@@ -523,7 +565,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
         mb = 1
         for s in range(n_steps):
             mb = max(mb, starts[s + 1] - starts[s])
-    Zs, As, D0, D1 = _scratch(dims, mb)
+    Zs, As, D0, D1, lanes = _scratch(dims, mb)
     Xb = np.empty(X.shape[0] * mb)
     Yb = np.empty(Y.shape[0] * mb)
     grad = np.empty_like(theta)
@@ -534,7 +576,7 @@ def run_steps(theta, s1, s2, t0, dims, acts, aparams, head, l2, opt, hyper,
         else:
             xs = _gather(X, idx, starts[s], starts[s + 1], Xb)
             ys = _gather(Y, idx, starts[s], starts[s + 1], Yb)
-        c = loss_grad(theta, grad, dims, acts, aparams, head, l2, xs, ys, Zs, As, D0, D1,
+        c = loss_grad(theta, grad, dims, acts, aparams, head, l2, xs, ys, Zs, As, D0, D1, lanes,
                       s == 0 or not cheap_probe)
         costs[s] = c
         if not math.isfinite(c):
@@ -561,7 +603,8 @@ def run_steps_many(thetas, s1s, s2s, t0, dims, acts, aparams, head, l2, opt, hyp
 @_kernel
 def cost_and_grad(theta, dims, acts, aparams, head, l2, X, Y):
     """Cost and flat gradient of one batch (allocating its own scratch), for checks."""
-    Zs, As, D0, D1 = _scratch(dims, X.shape[1])
+    Zs, As, D0, D1, lanes = _scratch(dims, X.shape[1])
     grad = np.empty_like(theta)
-    c = loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, True)
+    c = loss_grad(theta, grad, dims, acts, aparams, head, l2, X, Y, Zs, As, D0, D1, lanes,
+                  True)
     return c, grad
