@@ -81,6 +81,7 @@ def test_sweep_report_in_chromium(tmp_path):
     check(page, tmp_path, n_figures=2)
 
 
+@pytest.mark.slow  # ~25 s: out of the default run, in CI's
 def test_compare_report_in_chromium(tmp_path):
     res = compare(["zeros", "he_normal"], seeds=3, num_iterations=30, record_every=10)
     page = write_bundle(res, tmp_path / "compare")["index.html"]

@@ -165,6 +165,7 @@ def _count(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow  # ~25 s: out of the default run, in CI's
 def test_kill_9_midway_then_resume_equals_an_uninterrupted_run_and_a_second_writer_is_refused(
     tmp_path, capsys
 ):
