@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from initlab.cli import main
+from cli_helpers import invoke as cli
 from initlab.core.errors import InitlabError
 from initlab.output.sweep_report import SweepReport
 from initlab.sweep import run as sweep_run
@@ -33,16 +33,6 @@ TINY = {"name": "tiny", "grid": {"init": ["he_normal", "zeros"], "seeds": 2, "wi
 
 def tiny(**grid) -> object:
     return parse_spec({**TINY, "grid": {**TINY["grid"], **grid}})
-
-
-def cli(args: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def fake(c: RunConfig) -> RunResult:

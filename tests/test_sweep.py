@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from initlab.cli import main
+from cli_helpers import invoke as cli
 from initlab.core.errors import InitlabError
 from initlab.sweep.driver import run_sweep
 from initlab.sweep.run import RunConfig, chunks, train_chunk
@@ -64,16 +64,6 @@ def assert_same_store(a: Path, b: Path) -> None:
     np.testing.assert_allclose(num_a, num_b, rtol=1e-9, equal_nan=True)
     for k in arr_a:
         np.testing.assert_allclose(np.frombuffer(arr_a[k]), np.frombuffer(arr_b[k]), rtol=1e-9)
-
-
-def cli(args: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 # -- spec --------------------------------------------------------------------------------------
