@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from initlab.core.errors import check_choice, check_positive_float, check_positive_int
+from initlab.core.errors import check_choice
 
 #: The document's datasets: two-class, two-feature, with its sizes, noise and seeds.
 TUTORIAL_DATASETS = ("moons", "circles")
@@ -32,7 +32,7 @@ def tutorial(
 ) -> None:
     """Run the tutorial end to end: three trainings, figures, tables and part 6."""
     from initlab.core.files import ensure_dir
-    from initlab.experiments.tutorial import PLAYGROUND, run_tutorial
+    from initlab.experiments.tutorial import PLAYGROUND, check_tutorial_inputs, run_tutorial
     from initlab.output.bundle import to_json_text, write_bundle
     from initlab.output.playground import write_playground
 
@@ -56,11 +56,3 @@ def tutorial(
             click.echo(f"{r.model_name} | {r.train_accuracy:.2%} | {r.test_accuracy:.2%} | {r.problem}")
     click.echo(f"wrote {len(written)} files to {out} ({time.perf_counter() - t0:.1f} s); "
                f"open {out}/index.html")
-
-
-def check_tutorial_inputs(iterations: int, learning_rate: float, seed: int) -> None:
-    """The checks of :func:`~initlab.experiments.tutorial.run_tutorial`, made before the
-    command creates its output folder (a refused run leaves nothing behind)."""
-    check_positive_int(iterations, "number of iterations")
-    check_positive_float(learning_rate, "learning rate")
-    check_positive_int(seed, "seed", minimum=0)

@@ -274,6 +274,14 @@ class TutorialResult(Report):
 PLAYGROUND = "playground"
 
 
+def check_tutorial_inputs(num_iterations: int, learning_rate: float, seed: int) -> None:
+    """The checks of :func:`run_tutorial`, callable before any work (the command makes them
+    before it creates its output folder, so a refused run leaves nothing behind)."""
+    check_positive_int(num_iterations, "number of iterations")
+    check_positive_float(learning_rate, "learning rate")
+    check_positive_int(seed, "seed", minimum=0)
+
+
 def _image(stem: str) -> Image:
     return Image(stem, caption=f"{stem}.png", id=f"fig-{stem}")
 
@@ -363,9 +371,7 @@ def run_tutorial(
     print_cost: Callable[[str], None] | None = None,
 ) -> TutorialResult:
     """Run the whole document; ``print_cost`` receives the document's printed lines."""
-    check_positive_int(num_iterations, "number of iterations")
-    check_positive_float(learning_rate, "learning rate")
-    check_positive_int(seed, "seed", minimum=0)
+    check_tutorial_inputs(num_iterations, learning_rate, seed)
     data = datasets.load(dataset)
     runs = []
     for flag, scheme, name, problem in INITIALIZATIONS:
