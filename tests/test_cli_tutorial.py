@@ -182,7 +182,9 @@ def test_circles_dataset_and_short_run(capsys, tmp_path):
 
 @pytest.mark.parametrize("command", [
     ["tutorial", "--iterations", "20", "--quiet"],
-    ["compare", "--inits", "zeros,he_normal", "--seeds", "2", "--iterations", "20"],
+    # slow: with an empty cache this process compiles the batched kernel (~20 s here)
+    pytest.param(["compare", "--inits", "zeros,he_normal", "--seeds", "2", "--iterations", "20"],
+                 marks=pytest.mark.slow),
 ])
 def test_python_dash_m_cli_runs_the_command_and_ends_normally(command, tmp_path):
     # the process ends through the interpreter's normal exit: atexit handlers run
