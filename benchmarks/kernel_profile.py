@@ -11,11 +11,13 @@ Times, per step of the tutorial task ([2,10,5,1], ReLU, sigmoid head, 300 exampl
 * ``tutorial_step``: the tutorial's own loop per step (``tutorial_reference.model``), in the
   same run, taking turns.
 
-Then the kernels' best streaming rates, measured at a long row (m = 4096) where loop entry costs
-vanish: multiply-adds per ns of the forward product (8 x 8 weights) and of the lane sum. The
-**floor** is the step's multiply-adds at those rates plus the head's measured time: what the
-same loops would cost with no overhead at all. ``max_ratio = tutorial_step / floor`` bounds B1's
-speed-up for any arrangement of these loops.
+Then the kernels' best streaming rates, measured on rows of 512 to 2048 examples (in cache,
+long enough that entering a loop costs nothing): multiply-adds per ns of the forward product
+(8 x 8 weights, about one load per multiply-add) and of the lane sum (two loads per
+multiply-add). The **floor** is the step's multiply-adds at those rates plus the head's measured
+time: what these loops would cost with every overhead trimmed away. ``max_ratio =
+tutorial_step / floor`` bounds B1's speed-up for kernels built from these loops; beating it
+needs a different arithmetic arrangement (register blocking, fewer loads per multiply-add).
 """
 
 from __future__ import annotations
