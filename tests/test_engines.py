@@ -13,7 +13,7 @@ import pytest
 
 from initlab import activations, datasets, engines, losses, network, optim, train
 from initlab.activations import Activation
-from initlab.core.errors import InitlabError
+from initlab.core.errors import Diverged, InitlabError
 from initlab.engines import compiled, loops
 from initlab.engines.base import TrainConfig
 
@@ -186,8 +186,9 @@ def test_divergence_names_the_step(engine):
     spec = network.Spec.build([2, 16, 16, 1], "relu", "linear")
     X, Y = _data(spec.dims, "linear")
     p = network.init_params(spec, "he_normal", rng=0)
-    with pytest.raises(InitlabError, match=r"diverged.*at step \d+"):
+    with pytest.raises(Diverged, match=r"diverged.*at step \d+") as info:
         train.train(spec, p, X, Y * 1e3, learning_rate=5.0, num_iterations=2000, engine=engine)
+    assert f"at step {info.value.step};" in str(info.value)  # the step the message names
 
 
 def test_batched_divergence_names_model_and_step(tutorial_spec):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import invoke as cli
-from initlab.core.errors import InitlabError
+from initlab.core.errors import Diverged, InitlabError
 from initlab.output.sweep_report import SweepReport
 from initlab.sweep import run as sweep_run
 from initlab.sweep.driver import run_sweep
@@ -80,6 +80,23 @@ def test_d1_only_a_divergence_is_a_runs_failure(monkeypatch):
     monkeypatch.setattr(sweep_run, "train_many", broken)
     with pytest.raises(InitlabError, match="needs numba"):
         sweep_run.train_chunk(configs(2), engine="numpy")
+
+
+def test_d1_a_divergence_is_known_by_its_type_not_its_wording(monkeypatch):
+    # a request error worded like a divergence still stops the sweep; a divergence is recorded
+    def worded_alike(*args, **kwargs):
+        raise InitlabError("training diverged: no, the engine is missing")
+
+    monkeypatch.setattr(sweep_run, "train_many", worded_alike)
+    with pytest.raises(InitlabError, match="engine is missing"):
+        sweep_run.train_chunk(configs(2), engine="numpy")
+
+    def diverging(spec, starts, *args, **kwargs):
+        raise Diverged("the run blew up", step=7)
+
+    monkeypatch.setattr(sweep_run, "train_many", diverging)
+    results = sweep_run.train_chunk(configs(2), engine="numpy")
+    assert [r.status for r in results] == ["diverged", "diverged"]
 
 
 # -- D2: paths with URI characters ------------------------------------------------------------

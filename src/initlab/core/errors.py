@@ -22,6 +22,18 @@ class InitlabError(ValueError):
     """A bad input or an impossible request, with a message that names the bad value."""
 
 
+class Diverged(InitlabError):
+    """Training produced a non-finite value: the run's own failure, not the request's.
+
+    Raised by every engine (:func:`initlab.engines.base.diverged`); sweeps record it as the run's
+    outcome instead of stopping. ``step`` is the first step whose value was not finite.
+    """
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.step = step
+
+
 def normalise(name: str) -> str:
     """The one name normalisation of every registry: strip, lower case, ``-`` read as ``_``."""
     return name.strip().lower().replace("-", "_")

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from initlab import network, optim
 from initlab.core.errors import (
+    Diverged,
     InitlabError,
     check_data,
     check_positive_float,
@@ -152,12 +153,11 @@ class BatchSchedule:
         return np.concatenate(parts), np.asarray(starts, dtype=np.int64)
 
 
-def diverged(step: int, what: str = "the cost") -> InitlabError:
+def diverged(step: int, what: str = "the cost") -> Diverged:
     """The error every engine raises when training produces a non-finite value."""
-    return InitlabError(
+    return Diverged(
         f"training diverged: {what} became non-finite at step {step}; "
-        "lower the learning rate or use a smaller initial scale"
-    )
+        "lower the learning rate or use a smaller initial scale", step)
 
 
 class _Recorder:

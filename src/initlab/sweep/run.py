@@ -25,11 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from initlab import datasets, engines, initializers, network
-from initlab.core.errors import InitlabError, normalise
+from initlab.core.errors import Diverged, InitlabError, normalise
 from initlab.core.params import split_spec
 from initlab.core.registry import Registry
 from initlab.engines import outcome, train_many
-from initlab.engines.base import TrainConfig, diverged
+from initlab.engines.base import TrainConfig
 from initlab.lsuv import lsuv
 from initlab.network import Params, Spec
 
@@ -309,15 +309,11 @@ def iter_chunk(configs: Sequence[RunConfig], keep_params: bool = False,
         yield _result(c, spec, data, p0, h, share + time.perf_counter() - t1, keep_params, used)
 
 
-#: How every engine's divergence error begins (:func:`initlab.engines.base.diverged`).
-_DIVERGED = diverged(0).args[0].partition(":")[0]
-
-
 def is_divergence(e: BaseException) -> bool:
-    """True for a run's own failure: a floating-point overflow or an engine's divergence
-    error; False for errors of the request (unknown engine, unsupported network, ...)."""
-    return isinstance(e, FloatingPointError) or (
-        isinstance(e, InitlabError) and str(e).startswith(_DIVERGED))
+    """True for a run's own failure: a floating-point overflow or an engine's
+    :class:`~initlab.core.errors.Diverged`; False for errors of the request (unknown engine,
+    unsupported network, ...)."""
+    return isinstance(e, FloatingPointError | Diverged)
 
 
 def _train(spec: Spec, starts: list[Params], X: Array, Y: Array, cfg: TrainConfig,
