@@ -110,6 +110,15 @@ def test_notebook_view_has_the_tables_and_no_page_chrome():
     assert html.count("<tr>") == 3 and "<style" not in html and "<img" not in html
 
 
+def test_show_embeds_the_bundles_figures_in_the_notebook_view(tmp_path):
+    html = bundle.show(Tiny([0.7, 0.3, 0.1]))._repr_html_()
+    png = write_bundle(Tiny([0.7, 0.3, 0.1]), tmp_path / "out")["costs.png"].read_bytes()
+    assert html.count("<img") == 1 and base64.b64encode(png).decode() in html
+    assert html.count("<tr>") == 4 and "<style" not in html
+    with pytest.raises(ValueError, match=r"shows figures it does not define: \['nope'\]"):
+        bundle.show(Tiny([1.0], show="nope"))
+
+
 WRITER = """
 import sys
 from dataclasses import dataclass

@@ -68,7 +68,8 @@ class Report:
     """Base of every result that has a page; subclasses define the four members below.
 
     ``_repr_html_`` (Jupyter) shows the sections' text and tables; the figures are drawn by
-    :func:`initlab.output.bundle.write_bundle`.
+    :func:`initlab.output.bundle.write_bundle` (files) and :func:`initlab.output.bundle.show`
+    (a notebook view with the figures embedded).
     """
 
     #: Page title.

@@ -18,6 +18,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ import numpy as np
 
 from initlab.core.errors import InitlabError
 from initlab.core.files import atomic_write_bytes, check_folder_name, ensure_dir
-from initlab.core.report import Report, images_of
+from initlab.core.report import Report, Section, images_of, render_sections
 from initlab.output.figures import draw
-from initlab.output.html import figure_png, render_page
+from initlab.output.html import data_uri, figure_png, render_page
 
 PAGE = "index.html"
 
@@ -42,17 +43,45 @@ def to_json_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=1, default=default, allow_nan=False) + "\n"
 
 
-def render_bundle(result: Report) -> dict[str, bytes]:
-    """Every file of ``result``'s bundle, in memory: PNGs, the JSON record, then the page."""
-    sections, doc = result.sections(), result.to_json()  # before drawing: they check the result
+def figure_pngs(result: Report, sections: list[Section]) -> dict[str, bytes]:
+    """PNG bytes of every figure of ``result`` by file stem, after checking that each image of
+    ``sections`` (the result's page) is one of them."""
     pngs = {stem: figure_png(draw(plot)) for stem, plot in result.figures().items()}
     missing = sorted({im.figure for im in images_of(sections)} - set(pngs))
     if missing:
         raise ValueError(f"{type(result).__name__} shows figures it does not define: {missing}")
+    return pngs
+
+
+def render_bundle(result: Report) -> dict[str, bytes]:
+    """Every file of ``result``'s bundle, in memory: PNGs, the JSON record, then the page."""
+    sections, doc = result.sections(), result.to_json()  # before drawing: they check the result
+    pngs = figure_pngs(result, sections)
     files = {f"{stem}.png": png for stem, png in pngs.items()}
     files[result.json_name] = to_json_text(doc).encode("utf-8")
     files[PAGE] = render_page(result.title, sections, pngs, result.meta()).encode("utf-8")
     return files
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A report's sections with its figures embedded, as a notebook displays it."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def show(result: Report) -> Shown:
+    """``result`` for a notebook cell, figures included: ``show(result)`` as the cell's last
+    expression displays the page's sections (no CSS of its own, so the notebook's style applies)
+    with every figure drawn and embedded as a ``data:`` PNG, the same bytes as the bundle's PNGs.
+    (A :class:`~initlab.core.report.Report` left bare shows its text and tables only: drawing
+    needs this output layer.)"""
+    sections = result.sections()
+    pngs = figure_pngs(result, sections)
+    return Shown(render_sections(sections, {k: data_uri(v) for k, v in pngs.items()}))
 
 
 def write_bundle(result: Report, out: str | Path) -> dict[str, Path]:
