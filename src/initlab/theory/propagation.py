@@ -29,8 +29,8 @@ from initlab.core.rng import RNGLike, as_rng
 from initlab.theory.statistics import STAT_NAMES, Observed, distinct_rows, measure_all
 
 __all__ = [
-    "STAT_NAMES", "Histogram", "LayerRecord", "Measurement", "distinct_rows", "init_variance",
-    "layer_activations", "layer_stats", "measure",
+    "STAT_NAMES", "Histogram", "LayerRecord", "Measurement", "distinct_rows", "histogram",
+    "init_variance", "layer_activations", "layer_stats", "measure",
 ]
 
 Array = NDArray[np.float64]
@@ -78,21 +78,22 @@ def layer_activations(
 # --------------------------------------------------------------------------- per-layer measurement
 
 
-
 def layer_stats(
-    A: Array, limits: tuple[float, float] | None = None, work: Array | None = None
+    A: Array, limits: tuple[float, float] | None = None, work: Array | None = None, axis: int = 0
 ) -> dict[str, float | int | None]:
     """Every statistic of :data:`~initlab.theory.statistics.STATISTICS` on a layer's values.
 
-    ``A`` has shape (units, samples). ``std`` is pooled over units and samples; ``sample_spread`` is
+    ``A`` has its units on ``axis`` and samples on every other axis: (units, samples) by default,
+    or any layout as it is (a conv output (batch, channels, h, w) with ``axis=1``), float32 or
+    float64, never copied into another layout. ``std`` is pooled over units and samples; ``sample_spread`` is
     sqrt of the mean over units of each unit's variance over inputs, ``unit_spread`` the std over
     units of each unit's mean (so ``std**2 == sample_spread**2 + unit_spread**2``).
     ``saturated_share`` counts values within 0.01 of an asymptote in ``limits`` (None without
     limits); ``zero_share`` counts exact zeros; ``dead_units`` counts units that are 0 for every
-    input; ``distinct_units`` counts distinct rows. ``work`` is an optional scratch array of
-    ``A``'s shape (saves an allocation per call).
+    input; ``distinct_units`` counts distinct units. ``work`` is an optional float64 scratch array
+    of at least ``A.size`` elements (saves an allocation per call).
     """
-    return measure_all(Observed.of(A, limits, work))
+    return measure_all(Observed.of(A, limits, work, axis))
 
 
 @dataclass
@@ -192,7 +193,10 @@ def _init_variance(init: Any, shape: tuple[int, int], draws: int) -> float:
     return shape[1] * total / reps
 
 
-def _hist(A: Array, limits: tuple[float, float] | None, bins: int) -> Histogram:
+def histogram(A: Array, limits: tuple[float, float] | None, bins: int) -> Histogram:
+    """Shares of a layer's values (any shape, read as float64) in ``bins`` equal bins: over
+    ``limits`` when the activation has them, else over mean +- 4 std clipped to the values' range."""
+    A = np.asarray(A, dtype=np.float64)
     if limits is not None:
         lo, hi = limits
     else:
@@ -280,7 +284,7 @@ def _forward(init: Any, bias_init: Any, act: act_mod.Activation, dims: list[int]
         A = act.fn(H)
         w = work[: dims[l]]
         records.append(LayerRecord(l, layer_stats(H, None, w), layer_stats(A, act.limits, w), {},
-                                   _hist(A, act.limits, bins) if bins else None))
+                                   histogram(A, act.limits, bins) if bins else None))
         Ws.append(W)
         Ds.append(act.deriv(H, A))
     return records, Ws, Ds
@@ -295,7 +299,7 @@ def _backward(records: list[LayerRecord], Ws: list[Array], Ds: list[Array], r: A
                                "float64); use a smaller weight scale or fewer layers")
         rec = records[l - 1]
         rec.grad = layer_stats(G, None, work[: G.shape[0]])
-        rec.grad_hist = _hist(G, None, bins) if bins else None
+        rec.grad_hist = histogram(G, None, bins) if bins else None
         if l > 1:
             G = Ws[l - 1].T @ (G * Ds[l - 1])
         Ds[l - 1] = np.empty(0)  # free as we go

@@ -11,6 +11,7 @@ works on :class:`Expected`, the mean-field moments of one layer computed once.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +27,15 @@ Value = float | int | None
 
 @dataclass(frozen=True)
 class Observed:
-    """What every measured statistic reads from one layer's values ``A`` of shape (units, samples).
+    """What every measured statistic reads from one layer's values ``A``.
 
-    ``unit_mean`` and ``unit_var`` (shape (units,)) are each unit's mean and variance over the
-    samples; ``within`` is the mean of ``unit_var``, ``between`` the variance of ``unit_mean``.
+    ``A`` keeps its own layout and dtype (float32 or float64, never copied into another layout):
+    its units (features or channels) lie on ``axis`` and every other axis counts as samples, so a
+    conv output ``(batch, channels, height, width)`` is read with ``axis=1`` and the tutorial's
+    ``(units, samples)`` matrices with ``axis=0``. :meth:`rows` is the (units, samples) view for a
+    statistic that needs it. ``unit_mean`` and ``unit_var`` (shape (units,), float64) are each
+    unit's mean and variance over its samples; ``within`` is the mean of ``unit_var``, ``between``
+    the variance of ``unit_mean``.
     """
 
     A: Array
@@ -39,18 +45,72 @@ class Observed:
     mean: float
     within: float
     between: float
+    axis: int = 0
 
     @classmethod
     def of(cls, A: Array, limits: tuple[float, float] | None = None,
-           work: Array | None = None) -> Observed:
-        """The moments of ``A``; ``work`` is an optional scratch array of ``A``'s shape."""
-        unit_mean = A.mean(axis=1)
-        # Centre before squaring: a collapsed unit's spread can be 1e-8 of its mean.
-        D = np.subtract(A, unit_mean[:, None], out=work)
-        unit_var = np.einsum("ij,ij->i", D, D) / A.shape[1]
+           work: Array | None = None, axis: int = 0) -> Observed:
+        """The moments of ``A`` (units on ``axis``); ``work`` is an optional float64 scratch
+        array of at least ``A.size`` elements (any shape)."""
+        unit_mean, unit_var = unit_moments(A, axis, work)
         mean = float(unit_mean.mean())
         between = float(np.mean((unit_mean - mean) ** 2))
-        return cls(A, limits, unit_mean, unit_var, mean, float(unit_var.mean()), between)
+        return cls(A, limits, unit_mean, unit_var, mean, float(unit_var.mean()), between, axis)
+
+    def rows(self) -> Array:
+        """``A`` as (units, samples): a view where the layout allows, else a copy."""
+        return _rows(_blocks(self.A, self.axis))
+
+
+def _blocks(A: Array, axis: int) -> Array:
+    """``A`` as (before, units, after): the axes before ``axis``, ``axis``, the axes after it
+    (a view of any C-contiguous array; units on ``axis``, samples in C order over the rest)."""
+    A = np.asarray(A)
+    if A.ndim == 0:
+        return A.reshape(1, 1, 1)
+    axis = axis % A.ndim
+    return A.reshape(math.prod(A.shape[:axis]), A.shape[axis], -1)
+
+
+def _rows(B: Array, units: NDArray[np.intp] | slice = slice(None)) -> Array:
+    """The (units, samples) rows of the ``units`` selected from a (before, units, after) array."""
+    S = B[:, units]
+    return np.moveaxis(S, 1, 0).reshape(S.shape[1], -1)
+
+
+#: Units whose values lie in runs of at least this many contiguous samples are reduced run by run;
+#: shorter runs (a (samples, units) matrix, a late conv stage) column by column, over whole rows.
+_LONG_RUN = 32
+
+
+def unit_moments(A: Array, axis: int = 0, work: Array | None = None) -> tuple[Array, Array]:
+    """Each unit's mean and (population) variance over its samples, in float64: shape (units,).
+
+    ``A`` is read in its own layout (units on ``axis``), float32 or float64. Two passes after at
+    most one cast: the means, then the squares of the centred values in ``work`` (a float64
+    scratch array of at least ``A.size`` elements, or None). Centring before squaring matters: a
+    collapsed unit's spread can be 1e-8 of its mean. Every reduction runs along contiguous memory.
+    """
+    B = _blocks(A, axis)
+    pre, units, run = B.shape
+    n = pre * run
+    W = np.empty(B.shape) if work is None else work.reshape(-1)[: B.size].reshape(B.shape)
+    if B.dtype == np.float64:
+        src = B
+    else:  # one cast into the scratch; the centring below then works in place
+        np.copyto(W, B, casting="safe")
+        src = W
+    if run >= _LONG_RUN:  # (pre * units) runs of `run` samples: reduce along each run
+        runs, out = src.reshape(pre * units, run), W.reshape(pre * units, run)
+        unit_mean = np.einsum("kj->k", runs).reshape(pre, units).sum(axis=0) / n
+        D = np.subtract(runs, np.tile(unit_mean, pre)[:, None], out=out)
+        ss = np.einsum("kj,kj->k", D, D).reshape(pre, units).sum(axis=0)
+    else:  # pre rows of units x run values: reduce down the columns
+        rows, out = src.reshape(pre, units * run), W.reshape(pre, units * run)
+        unit_mean = rows.sum(axis=0).reshape(units, run).sum(axis=1) / n
+        D = np.subtract(rows, np.repeat(unit_mean, run)[None, :], out=out)
+        ss = np.einsum("ik,ik->k", D, D).reshape(units, run).sum(axis=1)
+    return unit_mean, ss / n
 
 
 @dataclass(frozen=True)
@@ -98,7 +158,8 @@ class Statistic:
 def _saturated(o: Observed) -> float | None:
     if o.limits is None:
         return None
-    low, high = o.limits[0] + SAT_MARGIN, o.limits[1] - SAT_MARGIN
+    # float64 bounds: a float32 A is compared as float64 values, not against rounded bounds
+    low, high = np.float64(o.limits[0] + SAT_MARGIN), np.float64(o.limits[1] - SAT_MARGIN)
     A = o.A
     return float((np.count_nonzero(np.less(A, low)) + np.count_nonzero(np.greater(A, high))) / A.size)
 
@@ -125,7 +186,7 @@ STATISTICS: tuple[Statistic, ...] = (
               lambda e: e.zero),
     Statistic("dead_units", "dead", _dead,
               lambda e: e.n if e.zero == 1.0 else None),
-    Statistic("distinct_units", "distinct", lambda o: distinct_rows(o.A),
+    Statistic("distinct_units", "distinct", lambda o: distinct_rows(o.A, axis=o.axis),
               lambda e: 1 if e.degenerate else e.n),
 )
 #: The statistics' keys, in order.
@@ -156,11 +217,36 @@ def table_columns() -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------- distinct rows
 
 
-def _row_hash(A: Array) -> Array:
-    """Exact integer hash of each row's bit pattern (``-0.0`` read as ``0.0``; uint64 wraps)."""
-    bits = np.ascontiguousarray(A + 0.0).view(np.uint64)
-    mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=A.shape[1], dtype=np.uint64) | 1
-    return np.asarray(np.einsum("ij,j->i", bits, mult))
+@functools.lru_cache(maxsize=4)
+def _multipliers(n: int) -> NDArray[np.uint64]:
+    """``n`` fixed odd 64-bit multipliers for the row hashes (drawn once per length)."""
+    mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=n, dtype=np.uint64) | np.uint64(1)
+    mult.setflags(write=False)
+    return mult
+
+
+def _bits(A: Array) -> NDArray[np.uint64]:
+    """The float64 bit patterns of ``A``'s values (a float32 value widens exactly; ``-0.0`` is
+    read as ``0.0``)."""
+    F = np.array(A, dtype=np.float64, order="C")
+    F += 0.0
+    return F.view(np.uint64)
+
+
+def _row_hash(R: Array) -> NDArray[np.uint64]:
+    """Exact integer hash of each row of ``R`` (units, samples) from its bits (uint64 wraps)."""
+    return np.asarray(np.einsum("ij,j->i", _bits(R), _multipliers(R.shape[1])))
+
+
+def _probe_hash(B: Array, probe: int) -> NDArray[np.uint64]:
+    """:func:`_row_hash` of each unit's first ``probe`` samples, read from the (before, units,
+    after) blocks in place (the sample ``i * after + k`` takes multiplier ``i * after + k``)."""
+    pre, _, run = B.shape
+    q = min(pre, -(-probe // max(1, run)))
+    mult = np.zeros(q * run, dtype=np.uint64)
+    take = min(probe, q * run)
+    mult[:take] = _multipliers(take)
+    return np.asarray(np.einsum("iuk,ik->u", _bits(B[:q]), mult.reshape(q, run)))
 
 
 def _distinct_equal_hash(B: Array) -> int:
@@ -171,16 +257,22 @@ def _distinct_equal_hash(B: Array) -> int:
     return 1 + _distinct_equal_hash(B[~same])
 
 
-def distinct_rows(A: Array, probe: int = 64) -> int:
-    """Number of distinct rows of ``A`` (exact equality; ``-0.0`` equals ``0.0``), in O(units x probe).
+def distinct_rows(A: Array, probe: int = 64, axis: int = 0) -> int:
+    """Number of distinct units of ``A`` (units on ``axis``; exact equality of their values over
+    the samples, ``-0.0`` equal to ``0.0``), in O(units x probe).
 
-    Rows are bucketed by an exact hash of their first ``probe`` entries; only rows sharing a bucket
-    are hashed in full, and only rows sharing a full hash are compared element by element.
+    Units are bucketed by an exact hash of their first ``probe`` samples; only units sharing a
+    bucket are read in full, and only those sharing a full hash are compared element by element.
     """
-    _, inverse, counts = np.unique(_row_hash(A[:, :probe]), return_inverse=True, return_counts=True)
+    B = _blocks(A, axis)
+    h = _probe_hash(B, probe)
+    s = np.sort(h)
+    if not np.any(s[1:] == s[:-1]):  # the usual case: every probe differs
+        return int(h.size)
+    _, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
     total = int(np.count_nonzero(counts == 1))
-    for g in np.flatnonzero(counts > 1):  # rows equal on the probe: look at them in full
-        B = A[inverse == g] + 0.0
-        _, inv2, cnt2 = np.unique(_row_hash(B), return_inverse=True, return_counts=True)
-        total += sum(_distinct_equal_hash(B[inv2 == h]) for h in range(cnt2.size))
+    for g in np.flatnonzero(counts > 1):  # units equal on the probe: look at them in full
+        R = np.asarray(_rows(B, np.flatnonzero(inverse == g)), dtype=np.float64) + 0.0
+        _, inv2, cnt2 = np.unique(_row_hash(R), return_inverse=True, return_counts=True)
+        total += sum(_distinct_equal_hash(R[inv2 == k]) for k in range(cnt2.size))
     return total

@@ -105,7 +105,8 @@ def check_batch(batch: Any) -> list[Any]:
     for t in found:
         if t.numel() == 0:
             raise InitlabError(f"batch tensor of shape {tuple(t.shape)} is empty")
-        if t.is_floating_point() or t.is_complex():
+        # a finite sum means every value is finite (NaN and inf propagate); count only otherwise
+        if (t.is_floating_point() or t.is_complex()) and not torch.isfinite(t.detach().sum()).item():
             bad = int(t.numel() - torch.isfinite(t).sum().item())
             if bad:
                 raise InitlabError(f"batch contains {bad} NaN or infinite value(s) "
@@ -161,28 +162,27 @@ class Scratch:
         return buf[:n].reshape(shape)
 
 
-def to_units(t: Any, dim: int, scratch: Scratch | None = None) -> Array:
-    """``t`` as a float64 NumPy array of shape (units, samples): units on ``dim``, all else samples.
+def values(t: Any) -> NDArray[Any]:
+    """A tensor's values as a NumPy array of the same shape, for reading only: a view of the
+    tensor's own memory (no copy) when it is a float32 or float64 CPU tensor, else a float64
+    copy on the CPU (other devices, half precision)."""
+    t = t.detach().resolve_neg()
+    if t.device.type != "cpu" or t.dtype not in (torch.float32, torch.float64):
+        t = t.to(device="cpu", dtype=torch.float64)
+    return np.asarray(t.numpy())
 
-    One pass over the values: the cast to float64 and the reordering happen in the same copy, into
-    ``scratch``'s ``"units"`` buffer when given (then valid until the next call with it).
-    """
+
+def units_shape(t: Any, dim: int) -> tuple[int, int]:
+    """(units, samples) of a tensor with its units on ``dim`` (every other dim counts as samples)."""
     if t.dim() == 0:
-        return np.asarray(t.detach().to(torch.float64).cpu().numpy()).reshape(1, 1)
-    moved = t.detach().movedim(dim, 0)
-    shape = (int(moved.shape[0]), int(moved.numel() // max(1, moved.shape[0])))
-    if moved.dtype == torch.float64 and moved.device.type == "cpu" and moved.is_contiguous():
-        return np.asarray(moved.reshape(shape).numpy())
-    if scratch is None:
-        out = torch.empty(moved.shape, dtype=torch.float64)
-    else:
-        out = torch.from_numpy(scratch.get("units", tuple(moved.shape)))
-    out.copy_(moved)
-    return np.asarray(out.reshape(shape).numpy())
+        return (1, 1)
+    units = int(t.shape[dim])
+    return units, int(t.numel() // max(1, units))
 
 
 def from_units(a: Array, like: Any, dim: int) -> Any:
-    """Inverse of :func:`to_units`: an array (units, samples) as a tensor shaped, typed, placed as ``like``."""
+    """An array (units, samples) as a tensor shaped, typed and placed as ``like`` (units on ``dim``,
+    samples in C order over the other dims)."""
     if like.dim() == 0:
         return torch.as_tensor(a.reshape(()), dtype=like.dtype, device=like.device)
     moved = list(like.movedim(dim, 0).shape)
@@ -191,9 +191,9 @@ def from_units(a: Array, like: Any, dim: int) -> Any:
 
 
 def rms(t: Any) -> float:
-    """Root mean square of a tensor, in float64."""
-    x = t.detach().to(torch.float64)
-    return math.sqrt(float((x * x).mean().item()))
+    """Root mean square of a tensor's values, in float64."""
+    a = np.asarray(values(t), dtype=np.float64).reshape(-1)
+    return math.sqrt(float(np.dot(a, a)) / max(1, a.size))
 
 
 @dataclass
@@ -238,8 +238,13 @@ def seeded(seed: int) -> Iterator[None]:
 
     Only modules that draw during forward (dropout in training mode) read it; the caller's random
     stream is the same after the block as before, and the block's draws depend only on ``seed``.
+    The CPU generator and the CUDA devices' (where CUDA is available) are the ones seeded and put
+    back; ``torch.manual_seed`` is not called, as on a machine without CUDA it records a stack
+    trace for CUDA's lazy initialization at every call (about 1 ms).
     """
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)
+        if devices:
+            torch.cuda.manual_seed_all(seed)
         yield

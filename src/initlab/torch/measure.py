@@ -3,9 +3,11 @@
 :func:`measure` runs one forward and one backward pass with the hooks of
 :mod:`initlab.torch.hooks`. Each module *call* in execution order gets the statistics of
 :func:`initlab.theory.propagation.layer_stats` (the keys of ``initlab histograms``) for its output
-(``measured``) and for the gradient of the loss with respect to that output (``gradient``). Values
-are read as (units, samples): units are features or channels (:func:`initlab.torch._base.unit_dim`),
-everything else (batch, positions, tokens) counts as samples.
+(``measured``) and for the gradient of the loss with respect to that output (``gradient``). Units
+are features or channels (:func:`initlab.torch._base.unit_dim`), everything else (batch,
+positions, tokens) counts as samples. The statistics read each tensor's values where they lie (a
+NumPy view of a float32 or float64 CPU tensor, in its own layout; one float64 copy otherwise) and
+compute in float64 (:func:`initlab.theory.statistics.unit_moments`).
 
 The default loss is the NumPy measurement's random linear readout ``L = sum(R * out)``, ``R``
 standard normal drawn from ``rng`` in the (units, samples) layout, so a float64 ``nn.Sequential``
@@ -27,7 +29,7 @@ import numpy as np
 
 from initlab.core.errors import InitlabError, check_positive_int
 from initlab.core.rng import RNGLike, as_rng
-from initlab.theory.propagation import Histogram, _hist, layer_stats
+from initlab.theory.propagation import Histogram, histogram, layer_stats
 from initlab.torch._base import (
     Scratch,
     Snapshot,
@@ -38,9 +40,10 @@ from initlab.torch._base import (
     rms,
     seeded,
     tensors_in,
-    to_units,
     torch,
     unit_dim,
+    units_shape,
+    values,
 )
 from initlab.torch.hooks import Call, Select, run_forward, watch
 
@@ -135,15 +138,19 @@ def measure(
     try:
         with seeded(seed), torch.enable_grad():
             leaves, batch = _leaf_batch(batch)
+            params = [p for p in model.parameters() if p.requires_grad]
+            reach = _ParamReach(params)
             scratch = Scratch()
-            with watch(model, _forward_cb(records, bins, scratch), _backward_cb(records, bins, scratch),
-                       modules):
+            with watch(model, _forward_cb(records, bins, scratch, reach),
+                       _backward_cb(records, bins, scratch), modules):
                 out = run_forward(model, batch)
                 outs = tensors_in(out)
                 if not outs:
                     raise InitlabError(f"the model returned no floating-point tensor ({type(out).__name__})")
                 scalar = _loss(model, outs, loss, rng)
-                inputs = leaves + [p for p in model.parameters() if p.requires_grad]
+                # The batch's own gradient only where some recorded output depends on no parameter
+                # (it would get no gradient otherwise); elsewhere it is work nobody reads.
+                inputs = params + (leaves if reach.missed else [])
                 if scalar.requires_grad and inputs:
                     torch.autograd.grad(scalar, inputs, allow_unused=True)
                 out_rms = rms(outs[0])
@@ -152,7 +159,8 @@ def measure(
     if not records:
         raise InitlabError("no module call was recorded: the selection matched no module that ran")
     first = found[0]
-    X = to_units(first, 1) if first.is_floating_point() and first.dim() == 2 else None
+    # (n_0, samples) for the mean-field predictions of a plain chain; a copy, never the caller's memory
+    X = np.array(values(first), dtype=np.float64).T if first.is_floating_point() and first.dim() == 2 else None
     in_rms = float(np.sqrt(np.mean([rms(t) ** 2 for t in found if t.is_floating_point()] or [1.0])))
     name = "readout" if loss == "readout" else getattr(loss, "__name__", "callable")
     return TorchMeasurement(records, in_rms, name, out_rms, X)
@@ -186,43 +194,78 @@ def _loss(model: Any, outs: list[Any], loss: Any, rng: RNGLike) -> Any:
     total = None
     for t in outs:
         dim = unit_dim(model, t)
-        R = r.standard_normal(to_units(t, dim).shape)  # dL/d out = R, unit variance
+        R = r.standard_normal(units_shape(t, dim))  # dL/d out = R, unit variance
         term = (from_units(R, t, dim) * t).sum()
         total = term if total is None else total + term
     return total
 
 
-def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
+class _ParamReach:
+    """Whether a tensor's value depends on one of ``params`` (reaches it through the autograd graph).
+
+    ``missed`` turns True at the first tensor that requires grad but depends on no parameter:
+    then the backward pass must also differentiate the batch for that tensor's hook to fire.
+    Nodes found to reach no parameter are remembered, so a frozen part of a model is walked once.
+    """
+
+    def __init__(self, params: list[Any]) -> None:
+        self.ids = {id(p) for p in params}
+        self.missed = not params
+        self.dead_ends: set[Any] = set()
+
+    def check(self, t: Any) -> None:
+        if not self.missed and t.requires_grad and not self._reaches(t):
+            self.missed = True
+
+    def _reaches(self, t: Any) -> bool:
+        if t.grad_fn is None:
+            return id(t) in self.ids
+        seen, todo = {t.grad_fn}, [t.grad_fn]
+        while todo:
+            node = todo.pop()
+            if id(getattr(node, "variable", None)) in self.ids:
+                return True
+            for nxt, _ in node.next_functions:
+                if nxt is not None and nxt not in seen and nxt not in self.dead_ends:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        self.dead_ends |= seen
+        return False
+
+
+def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch,
+                reach: _ParamReach) -> Callable[[Call, Any], None]:
     def on_forward(c: Call, out: Any) -> None:
         act = activation_of(c.module)
         limits = act.limits if act is not None else None
-        A = to_units(out, c.unit_dim, scratch)
+        A = values(out)
         stats = _stats(A, limits, scratch, c, "output")
+        reach.check(out)
         records.append(CallRecord(
             c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, stats,
             activation=act.name if act is not None else None,
-            act_hist=_hist(A, limits, bins) if bins else None))
+            act_hist=histogram(A, limits, bins) if bins else None))
 
     return on_forward
 
 
 def _backward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
     def on_backward(c: Call, grad: Any) -> None:
-        G = to_units(grad, c.unit_dim, scratch)
+        G = values(grad)
         rec = records[c.index]
         rec.gradient = _stats(G, None, scratch, c, "gradient")
-        rec.grad_hist = _hist(G, None, bins) if bins else None
+        rec.grad_hist = histogram(G, None, bins) if bins else None
 
     return on_backward
 
 
 def _stats(A: np.ndarray, limits: tuple[float, float] | None, scratch: Scratch, c: Call,
            what: str) -> dict[str, Any]:
-    """``layer_stats`` of ``A``; an error naming the call where values are not finite or so large
-    that their squares overflow float64 (both show as a non-finite mean or std: one check instead
-    of two more passes over the values)."""
+    """``layer_stats`` of ``A`` (units on ``c.unit_dim``); an error naming the call where values
+    are not finite or so large that their squares overflow float64 (both show as a non-finite
+    mean or std: one check instead of two more passes over the values)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        stats = layer_stats(A, limits, scratch.get("work", A.shape))
+        stats = layer_stats(A, limits, scratch.get("work", (A.size,)), c.unit_dim if A.ndim else 0)
     if not (math.isfinite(float(stats["mean"] or 0.0)) and math.isfinite(float(stats["std"] or 0.0))):
         raise InitlabError(f"{what} of module {c.name} ({c.kind}, call {c.call}) is not finite or so "
                            "large that its squares overflow float64; start from smaller weights")
