@@ -32,6 +32,22 @@ def test_each_label_fires_on_its_figure(act: dict, grad: dict, label: str) -> No
     assert v.verdict == label
 
 
+def test_dead_is_said_only_when_asked_from_its_share_and_never_of_a_symmetric_layer() -> None:
+    def labels(act: dict, dead: bool = True) -> list[str]:
+        v = dg.layer_findings(1, act, stats(), input_rms=1.0, top_grad_rms=1.0, units=10, dead=dead)
+        return [f.label for f in v.findings]
+
+    assert labels(stats(dead_units=1)) == ["dead"]  # 1 of 10 = DEAD_SHARE: dead, no longer healthy
+    assert labels(stats(dead_units=0)) == ["healthy"]
+    assert labels(stats(dead_units=3), dead=False) == ["healthy"]  # initlab histograms' verdicts
+    # ordered by SEVERITY: after symmetric and collapsed, before the scale findings
+    assert labels(stats(dead_units=5, std=1e-5, sample_spread=1e-5)) == ["dead", "vanishing"]
+    assert labels(stats(dead_units=9, distinct_units=1, std=0.0, sample_spread=0.0))[0] == "symmetric"
+    assert "dead" not in labels(stats(dead_units=9, distinct_units=1, std=0.0, sample_spread=0.0))
+    assert dg.dead_finding(stats(dead_units=1), units=1) is None  # one unit: no share to speak of
+    assert dg.SEVERITY.index("collapsed") < dg.SEVERITY.index("dead") < dg.SEVERITY.index("vanishing")
+
+
 @pytest.mark.parametrize("act_factor,grad_factor,label", [
     (3.0, 1.0, "exploding"),   # activations x3 per layer, still far inside the band
     (0.3, 1.0, "vanishing"),

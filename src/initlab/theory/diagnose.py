@@ -5,6 +5,10 @@ Each layer gets every finding that applies, most severe first:
 - ``symmetric``: all units compute the same function (1 distinct unit), e.g. zeros init;
 - ``collapsed``: the output no longer depends on the input: the across-sample spread is below
   ``COLLAPSE_RATIO`` of the pooled std (the pooled histogram can look perfectly healthy);
+- ``dead`` (where asked for, ``layer_findings(..., dead=True)``: the verdicts of
+  :mod:`initlab.torch`; ``initlab histograms`` does not ask): at least ``DEAD_SHARE`` of the
+  units output 0 for every input, so they pass no gradient to their weights (not said of a
+  symmetric layer, whose one finding already covers it);
 - ``vanishing`` / ``exploding``: the activation scale (RMS) relative to the input's, or the gradient
   scale relative to the top layer's, left ``BAND = [1e-3, 1e3]``; or, between hidden layers, the
   scale changes by more than ``GROWTH`` per layer (at that rate it leaves the band within about
@@ -39,7 +43,9 @@ HEALTHY = (0.1, 10.0)
 MEAN_GROWTH = 1.6
 COLLAPSE_RATIO = 0.1
 SATURATION_SHARE = 0.2
-SEVERITY = ("symmetric", "collapsed", "vanishing", "exploding", "saturated", "healthy")
+#: Share of units that output 0 for every input from which a layer is ``dead``.
+DEAD_SHARE = 0.1
+SEVERITY = ("symmetric", "collapsed", "dead", "vanishing", "exploding", "saturated", "healthy")
 
 
 @dataclass
@@ -128,11 +134,21 @@ def _drift_finding(what: str, ratio: float, drift: float | None, distance: int |
                    f"{MEAN_GROWTH:g}] per layer)")
 
 
+def dead_finding(act: dict[str, Any], units: int) -> Finding | None:
+    """``dead`` when at least :data:`DEAD_SHARE` of ``units`` output 0 for every input
+    (``act["dead_units"]``), else None."""
+    dead = int(act["dead_units"])
+    if units > 1 and dead / units >= DEAD_SHARE:
+        return Finding("dead", dead / units, f"{dead} of {units} units output 0 for every input: "
+                       "they pass no gradient to their weights")
+    return None
+
+
 def layer_findings(
     layer: int, act: dict[str, Any], grad: dict[str, Any], input_rms: float, top_grad_rms: float,
     units: int, prev_act_rms: float | None = None, next_grad_rms: float | None = None,
     act_distance: int | None = None, grad_distance: int | None = None,
-    first_act_rms: float | None = None,
+    first_act_rms: float | None = None, dead: bool = False,
 ) -> LayerVerdict:
     """Diagnose one layer from its measured activation and gradient statistics.
 
@@ -142,7 +158,7 @@ def layer_findings(
     since layer 1 mostly shows the nonlinearity itself, and layers below the top for the
     gradient) add the absolute-scale rule: a scale inside :data:`BAND` but outside
     :data:`HEALTHY`, or moving more than :data:`MEAN_GROWTH` per layer on average, is not healthy
-    even where one layer's own step looks fine.
+    even where one layer's own step looks fine. ``dead`` adds :func:`dead_finding`.
     """
     out: list[Finding] = []
     if units > 1 and act["distinct_units"] == 1:
@@ -153,6 +169,10 @@ def layer_findings(
     if ratio < COLLAPSE_RATIO and not out:
         out.append(Finding("collapsed", ratio, f"across-sample spread {spread:.3g} is {ratio:.1%} of the "
                            f"pooled std {std:.3g}: the output barely depends on the input"))
+    if dead and not any(f.label == "symmetric" for f in out):
+        found = dead_finding(act, units)
+        if found is not None:
+            out.append(found)
     for what, value, ref, neighbour, distance, origin in (
         ("activation", rms(act), input_rms, prev_act_rms, act_distance, first_act_rms),
         ("gradient", rms(grad), top_grad_rms, next_grad_rms, grad_distance, top_grad_rms),

@@ -4,7 +4,8 @@ bands where the theory applies.
 Each call gets :func:`initlab.theory.diagnose.layer_findings` (symmetric, collapsed, vanishing,
 exploding, saturated, healthy: the same rules and thresholds as ``initlab histograms``), with the
 batch's RMS as the activation reference and the last call's gradient RMS as the gradient
-reference, plus ``dead`` where at least :data:`DEAD_SHARE` of the units output 0 for every input.
+reference, and ``dead`` where at least :data:`initlab.theory.diagnose.DEAD_SHARE` of the units
+output 0 for every input (``layer_findings(..., dead=True)``).
 The per-layer growth rule compares a call with the previous call of the same kind, and only in a
 plain chain (an ``nn.Sequential`` of Linear layers each followed by the same elementwise
 activation): elsewhere a BatchNorm or a residual sum between two calls changes the scale on purpose.
@@ -24,10 +25,6 @@ from initlab.theory import diagnose as diag
 from initlab.theory import meanfield
 from initlab.torch._base import NORMS, activation_of, nn
 from initlab.torch.measure import CallRecord, TorchMeasurement
-
-DEAD_SHARE = 0.1
-#: diagnose's order with ``dead`` right after ``collapsed``.
-SEVERITY = tuple(x for label in diag.SEVERITY for x in ((label, "dead") if label == "collapsed" else (label,)))
 
 
 @dataclass
@@ -103,10 +100,9 @@ def diagnose(model: Any, m: TorchMeasurement) -> ModelVerdict:
         grad = rec.gradient if rec.gradient is not None else {"mean": 0.0, "std": top_rms}
         lv = diag.layer_findings(rec.index + 1, rec.measured, grad, m.input_rms, top_rms, rec.units,
                                  diag.rms(prev.measured) if prev else None,
-                                 diag.rms(nxt.gradient) if nxt and nxt.gradient else None)
-        findings = _with_dead(lv.findings, rec)
-        calls.append(CallVerdict(rec.index, rec.name, findings, _predicted(pred, rec)))
-    labels = sorted({f.label for c in calls for f in c.findings}, key=SEVERITY.index)
+                                 diag.rms(nxt.gradient) if nxt and nxt.gradient else None, dead=True)
+        calls.append(CallVerdict(rec.index, rec.name, lv.findings, _predicted(pred, rec)))
+    labels = sorted({f.label for c in calls for f in c.findings}, key=diag.SEVERITY.index)
     if len(labels) > 1 and "healthy" in labels:
         labels.remove("healthy")
     worst = labels[0]
@@ -135,15 +131,6 @@ def _neighbour(layers: list[CallRecord], rec: CallRecord, step: int) -> CallReco
             return layers[i]
         i += step
     return None
-
-
-def _with_dead(findings: list[diag.Finding], rec: CallRecord) -> list[diag.Finding]:
-    dead, units = int(rec.measured["dead_units"]), rec.units
-    if units > 1 and dead / units >= DEAD_SHARE and not any(f.label == "symmetric" for f in findings):
-        findings = [f for f in findings if f.label != "healthy"]
-        findings.append(diag.Finding("dead", dead / units, f"{dead} of {units} units output 0 for every "
-                                     "input: they pass no gradient to their weights"))
-    return sorted(findings, key=lambda f: SEVERITY.index(f.label))
 
 
 def _predicted(pred: list[dict[str, Any]] | None, rec: CallRecord) -> dict[str, Any] | None:
