@@ -174,3 +174,41 @@ def test_module_selection_by_types_pattern_and_callable():
     assert picked.layers[0].measured == full["0"].measured
     with pytest.raises(InitlabError, match="not a regular expression"):
         measure(m, x, modules="(")
+
+
+def _unit_rows(t, dim):
+    """Reference layout built here: (units, samples) float64 NumPy."""
+    return t.detach().double().movedim(dim, 0).reshape(t.shape[dim], -1).numpy().copy()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_statistics_read_in_place_equal_those_of_the_unit_rows(dtype):
+    from initlab.theory.propagation import layer_stats
+
+    g = torch.Generator().manual_seed(3)
+    conv = torch.nn.Conv2d(3, 6, 3).to(dtype)
+    x = torch.randn(4, 3, 9, 9, generator=g, dtype=dtype)
+    seq = torch.nn.Linear(5, 7).to(dtype)
+    s = torch.randn(3, 4, 5, generator=g, dtype=dtype)
+    for model, batch, dim in ((conv, x, 1), (seq, s, 2)):
+        with torch.no_grad():
+            out = model(batch)
+        got = measure(model, batch, loss=lambda o: (o * o).sum() / 2).layers[0]
+        ref_out, ref_grad = layer_stats(_unit_rows(out, dim)), layer_stats(_unit_rows(out, dim))
+        _close(got.measured, ref_out, "output")
+        _close(got.gradient, ref_grad, "gradient")  # d(|o|^2 / 2)/do = o
+
+
+def test_gradient_reaches_calls_before_any_parameter_and_frozen_models():
+    g = torch.Generator().manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Linear(4, 3))
+    x = torch.randn(16, 4, generator=g)
+    got = measure(m, x, loss=lambda out: out.sum())
+    # d(sum out)/d tanh(x) = column sums of W in every row: no spread over samples
+    tanh = got.layers[0].gradient
+    assert tanh is not None and tanh["sample_spread"] == pytest.approx(0.0, abs=1e-7)
+    assert tanh["mean"] == pytest.approx(float(m[1].weight.detach().sum()) / 4, rel=1e-6)
+    frozen = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU()).requires_grad_(False)
+    got = measure(frozen, x)
+    assert all(c.gradient is not None for c in got.layers)
+    assert not any(p.requires_grad for p in frozen.parameters())
