@@ -52,15 +52,19 @@ def test_float32_values_give_exactly_the_statistics_of_their_float64_widening(sh
     assert layer_stats(A, (-1.0, 1.0), work, axis) == layer_stats(A.astype(np.float64), (-1.0, 1.0), axis=axis)
 
 
-def test_unit_moments_centre_before_squaring() -> None:
-    # a collapsed unit: spread 1e-9 of its mean, where E[x^2] - E[x]^2 would read noise
+@pytest.mark.parametrize(("shape", "axis"), [((400, 7), 1), ((7, 400), 0), ((20, 7, 3, 3), 1)])
+def test_unit_moments_match_centred_two_pass_whatever_the_mean(shape, axis) -> None:
+    # units whose |mean| is 0 to 1e9 times their spread: up to 10x the raw moments are used, beyond
+    # that E[x^2] - E[x]^2 would read noise (collapsed units) and the values are centred first
     rng = np.random.default_rng(4)
-    A = 1e4 + 1e-5 * rng.standard_normal((50, 3, 8))
-    mean, var = unit_moments(A, axis=1)
-    rows = _as_rows(A, 1)
+    A = rng.standard_normal(shape)
+    offsets = np.array([0.0, 1.0, 5.0, 9.9, 10.1, 1e4, 1e9])
+    np.moveaxis(A, axis, 0)[...] += offsets.reshape((-1,) + (1,) * (A.ndim - 1))
+    mean, var = unit_moments(A, axis=axis)
+    rows = _as_rows(A, axis)
     exact = np.mean((rows - rows.mean(axis=1, keepdims=True)) ** 2, axis=1)
-    np.testing.assert_allclose(var, exact, rtol=1e-9)
-    np.testing.assert_allclose(mean, rows.mean(axis=1), rtol=1e-15)
+    np.testing.assert_allclose(var, exact, rtol=1e-11)
+    np.testing.assert_allclose(mean, rows.mean(axis=1), rtol=1e-14, atol=1e-15)
 
 
 def test_distinct_units_in_a_conv_layout_match_a_set_of_tuples() -> None:

@@ -81,36 +81,45 @@ def _rows(B: Array, units: NDArray[np.intp] | slice = slice(None)) -> Array:
 #: Units whose values lie in runs of at least this many contiguous samples are reduced run by run;
 #: shorter runs (a (samples, units) matrix, a late conv stage) column by column, over whole rows.
 _LONG_RUN = 32
+#: A unit whose variance is below this share of its mean square (|mean| > 10 std) gets its
+#: variance again from centred values: E[x^2] - E[x]^2 would lose more than two digits there.
+_CANCEL = 0.01
 
 
 def unit_moments(A: Array, axis: int = 0, work: Array | None = None) -> tuple[Array, Array]:
     """Each unit's mean and (population) variance over its samples, in float64: shape (units,).
 
-    ``A`` is read in its own layout (units on ``axis``), float32 or float64. Two passes after at
-    most one cast: the means, then the squares of the centred values in ``work`` (a float64
-    scratch array of at least ``A.size`` elements, or None). Centring before squaring matters: a
-    collapsed unit's spread can be 1e-8 of its mean. Every reduction runs along contiguous memory.
+    ``A`` is read in its own layout (units on ``axis``), float32 or float64 (a float32 ``A`` is
+    cast once into ``work``, a float64 scratch array of at least ``A.size`` elements, or a new
+    one). One pass gives each unit's sum and sum of squares, every reduction along contiguous
+    memory. Where the mean dominates (variance below :data:`_CANCEL` of the mean square, or not
+    finite), ``E[x^2] - E[x]^2`` would cancel, so those units' variances are computed again from
+    their centred values (a collapsed unit's spread can be 1e-8 of its mean); elsewhere the
+    formula loses less than two digits to rounding.
     """
     B = _blocks(A, axis)
     pre, units, run = B.shape
     n = pre * run
-    W = np.empty(B.shape) if work is None else work.reshape(-1)[: B.size].reshape(B.shape)
     if B.dtype == np.float64:
         src = B
-    else:  # one cast into the scratch; the centring below then works in place
-        np.copyto(W, B, casting="safe")
-        src = W
+    else:
+        src = np.empty(B.shape) if work is None else work.reshape(-1)[: B.size].reshape(B.shape)
+        np.copyto(src, B, casting="safe")
     if run >= _LONG_RUN:  # (pre * units) runs of `run` samples: reduce along each run
-        runs, out = src.reshape(pre * units, run), W.reshape(pre * units, run)
-        unit_mean = np.einsum("kj->k", runs).reshape(pre, units).sum(axis=0) / n
-        D = np.subtract(runs, np.tile(unit_mean, pre)[:, None], out=out)
-        ss = np.einsum("kj,kj->k", D, D).reshape(pre, units).sum(axis=0)
+        runs = src.reshape(pre * units, run)
+        s1 = np.einsum("kj->k", runs).reshape(pre, units).sum(axis=0)
+        s2 = np.einsum("kj,kj->k", runs, runs).reshape(pre, units).sum(axis=0)
     else:  # pre rows of units x run values: reduce down the columns
-        rows, out = src.reshape(pre, units * run), W.reshape(pre, units * run)
-        unit_mean = rows.sum(axis=0).reshape(units, run).sum(axis=1) / n
-        D = np.subtract(rows, np.repeat(unit_mean, run)[None, :], out=out)
-        ss = np.einsum("ik,ik->k", D, D).reshape(units, run).sum(axis=1)
-    return unit_mean, ss / n
+        rows = src.reshape(pre, units * run)
+        s1 = rows.sum(axis=0).reshape(units, run).sum(axis=1)
+        s2 = np.einsum("ik,ik->k", rows, rows).reshape(units, run).sum(axis=1)
+    mean, square = s1 / n, s2 / n
+    var = square - mean * mean
+    redo = np.flatnonzero(~(var >= _CANCEL * square))
+    if redo.size:
+        D = src[:, redo, :] - mean[redo][None, :, None]
+        var[redo] = np.einsum("icj,icj->c", D, D) / n
+    return mean, var
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,12 @@ def _saturated(o: Observed) -> float | None:
     return float((np.count_nonzero(np.less(A, low)) + np.count_nonzero(np.greater(A, high))) / A.size)
 
 
+def _nonzero(A: Array) -> int:
+    """Values of ``A`` other than 0.0 and -0.0 (NaN included), as ``np.count_nonzero(A)``: counting
+    the booleans ``A != 0`` is 3-5x faster than counting the floats themselves."""
+    return int(np.count_nonzero(np.not_equal(A, 0)))
+
+
 def _dead(o: Observed) -> int:
     # A row is all zeros exactly when its mean and its centred variance are both exactly 0.
     return int(np.count_nonzero((o.unit_mean == 0) & (o.unit_var == 0)))
@@ -182,7 +197,7 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("unit_spread", "unit spread", lambda o: math.sqrt(o.between),
               lambda e: None if e.sample_var is None else math.sqrt(max(e.var - e.sample_var, 0.0))),
     Statistic("saturated_share", "saturated", _saturated, lambda e: e.saturated),
-    Statistic("zero_share", "zero", lambda o: float(1.0 - np.count_nonzero(o.A) / o.A.size),
+    Statistic("zero_share", "zero", lambda o: float(1.0 - _nonzero(o.A) / o.A.size),
               lambda e: e.zero),
     Statistic("dead_units", "dead", _dead,
               lambda e: e.n if e.zero == 1.0 else None),

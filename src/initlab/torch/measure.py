@@ -160,8 +160,11 @@ def measure(
         raise InitlabError("no module call was recorded: the selection matched no module that ran")
     first = found[0]
     # (n_0, samples) for the mean-field predictions of a plain chain; a copy, never the caller's memory
-    X = np.array(values(first), dtype=np.float64).T if first.is_floating_point() and first.dim() == 2 else None
-    in_rms = float(np.sqrt(np.mean([rms(t) ** 2 for t in found if t.is_floating_point()] or [1.0])))
+    flat = np.array(values(first), dtype=np.float64) if first.is_floating_point() and first.dim() == 2 else None
+    X = None if flat is None else flat.T
+    squares = [float(np.dot(flat.ravel(), flat.ravel())) / flat.size if flat is not None and t is first
+               else rms(t) ** 2 for t in found if t.is_floating_point()]
+    in_rms = math.sqrt(float(np.mean(squares or [1.0])))
     name = "readout" if loss == "readout" else getattr(loss, "__name__", "callable")
     return TorchMeasurement(records, in_rms, name, out_rms, X)
 
