@@ -79,7 +79,7 @@ def layer_activations(
 
 
 def layer_stats(
-    A: Array, limits: tuple[float, float] | None = None, work: Array | None = None, axis: int = 0
+    A: Array, limits: tuple[float, float] | None = None, axis: int = 0
 ) -> dict[str, float | int | None]:
     """Every statistic of :data:`~initlab.theory.statistics.STATISTICS` on a layer's values.
 
@@ -90,10 +90,9 @@ def layer_stats(
     units of each unit's mean (so ``std**2 == sample_spread**2 + unit_spread**2``).
     ``saturated_share`` counts values within 0.01 of an asymptote in ``limits`` (None without
     limits); ``zero_share`` counts exact zeros; ``dead_units`` counts units that are 0 for every
-    input; ``distinct_units`` counts distinct units. ``work`` is an optional float64 scratch array
-    of at least ``A.size`` elements (saves an allocation per call).
+    input; ``distinct_units`` counts distinct units.
     """
-    return measure_all(Observed.of(A, limits, work, axis))
+    return measure_all(Observed.of(A, limits, axis))
 
 
 @dataclass
@@ -253,17 +252,16 @@ def measure(
     check_memory(dims, m, bins=bins)
     if X is None:
         X = r.standard_normal((dims[0], m))
-    work = np.empty((max(dims[1:]), m))
-    records, Ws, Ds = _forward(init, bias_init, act, dims, X, r, work, bins, truncate)
+    records, Ws, Ds = _forward(init, bias_init, act, dims, X, r, bins, truncate)
     dims = dims[: len(records) + 1]
-    _backward(records, Ws, Ds, r, work, bins)
+    _backward(records, Ws, Ds, r, m, bins)
     sw2 = [init_variance(init, (dims[l], dims[l - 1])) for l in range(1, len(dims))]
     sb2 = [init_variance(bias_init, (dims[l], 1)) for l in range(1, len(dims))]
     return Measurement(act.name, list(dims), records, X, sw2, sb2)
 
 
 def _forward(init: Any, bias_init: Any, act: act_mod.Activation, dims: list[int], X: Array, r: Any,
-             work: Array, bins: int, truncate: bool) -> tuple[list[LayerRecord], list[Array], list[Array]]:
+             bins: int, truncate: bool) -> tuple[list[LayerRecord], list[Array], list[Array]]:
     w_init, b_init = init_mod.get(init), init_mod.get(bias_init)
     records: list[LayerRecord] = []
     Ws: list[Array] = []
@@ -282,23 +280,22 @@ def _forward(init: Any, bias_init: Any, act: act_mod.Activation, dims: list[int]
             raise InitlabError(f"pre-activations of layer {l} exceed {LIMIT:g} (their squares overflow "
                                "float64); use a smaller weight scale or fewer layers")
         A = act.fn(H)
-        w = work[: dims[l]]
-        records.append(LayerRecord(l, layer_stats(H, None, w), layer_stats(A, act.limits, w), {},
+        records.append(LayerRecord(l, layer_stats(H), layer_stats(A, act.limits), {},
                                    histogram(A, act.limits, bins) if bins else None))
         Ws.append(W)
         Ds.append(act.deriv(H, A))
     return records, Ws, Ds
 
 
-def _backward(records: list[LayerRecord], Ws: list[Array], Ds: list[Array], r: Any, work: Array,
+def _backward(records: list[LayerRecord], Ws: list[Array], Ds: list[Array], r: Any, samples: int,
               bins: int) -> None:
-    G = r.standard_normal((Ws[-1].shape[0], work.shape[1]))  # dL/dA_L for L = sum(R * A_L)
+    G = r.standard_normal((Ws[-1].shape[0], samples))  # dL/dA_L for L = sum(R * A_L)
     for l in range(len(records), 0, -1):
         if not _finite(G):
             raise InitlabError(f"gradients at layer {l} exceed {LIMIT:g} (their squares overflow "
                                "float64); use a smaller weight scale or fewer layers")
         rec = records[l - 1]
-        rec.grad = layer_stats(G, None, work[: G.shape[0]])
+        rec.grad = layer_stats(G)
         rec.grad_hist = histogram(G, None, bins) if bins else None
         if l > 1:
             G = Ws[l - 1].T @ (G * Ds[l - 1])

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from initlab.core.errors import InitlabError
+from initlab.theory.statistics import mean_square
 
 Array = NDArray[np.float64]
 INSTALL_HINT = 'PyTorch is not installed; pip install "initlab[torch]"'
@@ -75,6 +76,25 @@ def activation_of(module: Any) -> Any | None:
         return None
     params = {} if attr is None else {attr: float(getattr(module, attr))}
     return act_mod.get(name, **params)
+
+
+def plain_chain(model: Any) -> tuple[str | None, str]:
+    """The activation name if ``model`` is Linear/activation pairs of one activation, with why not."""
+    if not isinstance(model, nn.Sequential):
+        return None, f"{type(model).__name__} is not an nn.Sequential chain"
+    kids = list(model.children())
+    special = [type(m).__name__ for m in model.modules() if isinstance(m, (*NORMS, nn.MultiheadAttention))]
+    if special:
+        return None, f"it has normalization or attention ({', '.join(sorted(set(special)))})"
+    if len(kids) < 2 or len(kids) % 2:
+        return None, "it is not Linear/activation pairs"
+    acts = [activation_of(m) for m in kids[1::2]]
+    if not all(isinstance(m, nn.Linear) for m in kids[::2]) or any(a is None for a in acts):
+        return None, "it is not Linear layers each followed by an elementwise activation"
+    names = {a.name for a in acts if a is not None}
+    if len(names) != 1:
+        return None, f"it mixes activations ({', '.join(sorted(names))})"
+    return names.pop(), "plain chain"
 
 
 def tensors_in(obj: Any) -> list[Any]:
@@ -143,25 +163,6 @@ def unit_dim(module: Any, t: Any, previous: int | None = None) -> int:
     return int(t.dim()) - 1
 
 
-class Scratch:
-    """Reusable flat float64 buffers by name, grown to the largest size asked for.
-
-    A fresh array per layer costs more than the statistics computed on it (a conv output of 2M
-    values is 16 MB of new pages); one buffer serves every layer in turn. Callers must be done
-    with a view before asking for the same name again.
-    """
-
-    def __init__(self) -> None:
-        self._bufs: dict[str, Array] = {}
-
-    def get(self, name: str, shape: tuple[int, ...]) -> Array:
-        n = math.prod(shape)
-        buf = self._bufs.get(name)
-        if buf is None or buf.size < n:
-            buf = self._bufs[name] = np.empty(n)
-        return buf[:n].reshape(shape)
-
-
 def values(t: Any) -> NDArray[Any]:
     """A tensor's values as a NumPy array of the same shape, for reading only: a view of the
     tensor's own memory (no copy) when it is a float32 or float64 CPU tensor, else a float64
@@ -192,8 +193,7 @@ def from_units(a: Array, like: Any, dim: int) -> Any:
 
 def rms(t: Any) -> float:
     """Root mean square of a tensor's values, in float64."""
-    a = np.asarray(values(t), dtype=np.float64).reshape(-1)
-    return math.sqrt(float(np.dot(a, a)) / max(1, a.size))
+    return math.sqrt(mean_square(values(t)))
 
 
 @dataclass

@@ -31,12 +31,12 @@ from initlab.core.errors import InitlabError, check_positive_int
 from initlab.core.rng import RNGLike, as_rng
 from initlab.theory.propagation import Histogram, histogram, layer_stats
 from initlab.torch._base import (
-    Scratch,
     Snapshot,
     activation_of,
     check_batch,
     check_model,
     from_units,
+    plain_chain,
     rms,
     seeded,
     tensors_in,
@@ -87,6 +87,8 @@ class TorchMeasurement:
     input_rms: float
     loss: str
     output_rms: float
+    #: The batch as (n_0, samples) float64 where the model is a plain chain
+    #: (:func:`initlab.torch._base.plain_chain`) fed a 2-D batch, for its mean-field predictions.
     inputs: np.ndarray | None = field(default=None, repr=False)
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -140,9 +142,7 @@ def measure(
             leaves, batch = _leaf_batch(batch)
             params = [p for p in model.parameters() if p.requires_grad]
             reach = _ParamReach(params)
-            scratch = Scratch()
-            with watch(model, _forward_cb(records, bins, scratch, reach),
-                       _backward_cb(records, bins, scratch), modules):
+            with watch(model, _forward_cb(records, bins, reach), _backward_cb(records, bins), modules):
                 out = run_forward(model, batch)
                 outs = tensors_in(out)
                 if not outs:
@@ -159,12 +159,11 @@ def measure(
     if not records:
         raise InitlabError("no module call was recorded: the selection matched no module that ran")
     first = found[0]
-    # (n_0, samples) for the mean-field predictions of a plain chain; a copy, never the caller's memory
-    flat = np.array(values(first), dtype=np.float64) if first.is_floating_point() and first.dim() == 2 else None
-    X = None if flat is None else flat.T
-    squares = [float(np.dot(flat.ravel(), flat.ravel())) / flat.size if flat is not None and t is first
-               else rms(t) ** 2 for t in found if t.is_floating_point()]
-    in_rms = math.sqrt(float(np.mean(squares or [1.0])))
+    # (n_0, samples) for the mean-field predictions, only of a plain chain (the one model they
+    # cover); a copy, never the caller's memory
+    chain = first.is_floating_point() and first.dim() == 2 and plain_chain(model)[0] is not None
+    X = np.array(values(first), dtype=np.float64).T if chain else None
+    in_rms = math.sqrt(float(np.mean([rms(t) ** 2 for t in found if t.is_floating_point()] or [1.0])))
     name = "readout" if loss == "readout" else getattr(loss, "__name__", "callable")
     return TorchMeasurement(records, in_rms, name, out_rms, X)
 
@@ -236,13 +235,12 @@ class _ParamReach:
         return False
 
 
-def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch,
-                reach: _ParamReach) -> Callable[[Call, Any], None]:
+def _forward_cb(records: list[CallRecord], bins: int, reach: _ParamReach) -> Callable[[Call, Any], None]:
     def on_forward(c: Call, out: Any) -> None:
         act = activation_of(c.module)
         limits = act.limits if act is not None else None
         A = values(out)
-        stats = _stats(A, limits, scratch, c, "output")
+        stats = _stats(A, limits, c, "output")
         reach.check(out)
         records.append(CallRecord(
             c.index, c.name, c.kind, c.call, tuple(out.shape), c.unit_dim, stats,
@@ -252,23 +250,22 @@ def _forward_cb(records: list[CallRecord], bins: int, scratch: Scratch,
     return on_forward
 
 
-def _backward_cb(records: list[CallRecord], bins: int, scratch: Scratch) -> Callable[[Call, Any], None]:
+def _backward_cb(records: list[CallRecord], bins: int) -> Callable[[Call, Any], None]:
     def on_backward(c: Call, grad: Any) -> None:
         G = values(grad)
         rec = records[c.index]
-        rec.gradient = _stats(G, None, scratch, c, "gradient")
+        rec.gradient = _stats(G, None, c, "gradient")
         rec.grad_hist = histogram(G, None, bins) if bins else None
 
     return on_backward
 
 
-def _stats(A: np.ndarray, limits: tuple[float, float] | None, scratch: Scratch, c: Call,
-           what: str) -> dict[str, Any]:
+def _stats(A: np.ndarray, limits: tuple[float, float] | None, c: Call, what: str) -> dict[str, Any]:
     """``layer_stats`` of ``A`` (units on ``c.unit_dim``); an error naming the call where values
     are not finite or so large that their squares overflow float64 (both show as a non-finite
     mean or std: one check instead of two more passes over the values)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        stats = layer_stats(A, limits, scratch.get("work", (A.size,)), c.unit_dim if A.ndim else 0)
+        stats = layer_stats(A, limits, c.unit_dim if A.ndim else 0)
     if not (math.isfinite(float(stats["mean"] or 0.0)) and math.isfinite(float(stats["std"] or 0.0))):
         raise InitlabError(f"{what} of module {c.name} ({c.kind}, call {c.call}) is not finite or so "
                            "large that its squares overflow float64; start from smaller weights")

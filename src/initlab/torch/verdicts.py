@@ -23,8 +23,10 @@ from typing import Any
 
 from initlab.theory import diagnose as diag
 from initlab.theory import meanfield
-from initlab.torch._base import NORMS, activation_of, nn
+from initlab.torch._base import plain_chain
 from initlab.torch.measure import CallRecord, TorchMeasurement
+
+__all__ = ["CallVerdict", "ModelVerdict", "diagnose", "plain_chain"]
 
 
 @dataclass
@@ -56,25 +58,6 @@ class ModelVerdict:
     theory: str
     recommendation: diag.Recommendation | None = None
     chain: dict[str, Any] = field(default_factory=dict)
-
-
-def plain_chain(model: Any) -> tuple[str | None, str]:
-    """The activation name if ``model`` is Linear/activation pairs of one activation, with why not."""
-    if not isinstance(model, nn.Sequential):
-        return None, f"{type(model).__name__} is not an nn.Sequential chain"
-    kids = list(model.children())
-    special = [type(m).__name__ for m in model.modules() if isinstance(m, (*NORMS, nn.MultiheadAttention))]
-    if special:
-        return None, f"it has normalization or attention ({', '.join(sorted(set(special)))})"
-    if len(kids) < 2 or len(kids) % 2:
-        return None, "it is not Linear/activation pairs"
-    acts = [activation_of(m) for m in kids[1::2]]
-    if not all(isinstance(m, nn.Linear) for m in kids[::2]) or any(a is None for a in acts):
-        return None, "it is not Linear layers each followed by an elementwise activation"
-    names = {a.name for a in acts if a is not None}
-    if len(names) != 1:
-        return None, f"it mixes activations ({', '.join(sorted(names))})"
-    return names.pop(), "plain chain"
 
 
 def _chain_predictions(model: Any, m: TorchMeasurement, activation: str) -> list[dict[str, Any]] | None:
