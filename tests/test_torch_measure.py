@@ -212,3 +212,21 @@ def test_gradient_reaches_calls_before_any_parameter_and_frozen_models():
     got = measure(frozen, x)
     assert all(c.gradient is not None for c in got.layers)
     assert not any(p.requires_grad for p in frozen.parameters())
+
+
+def test_a_batch_that_does_not_fit_names_the_innermost_module_that_failed():
+    nn = torch.nn
+    nested = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), nn.Linear(5, 2)))
+    with pytest.raises(InitlabError, match=r"module 1\.1 \(Linear\) failed: .*shapes"):
+        measure(nested, torch.zeros(2, 4))
+
+    class Own(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.lin(x).view(3, -1)  # fails in the model's own code, after its Linear ran
+
+    with pytest.raises(InitlabError, match=r"module \(model\) \(Own\) failed"):
+        measure(Own(), torch.zeros(2, 4))

@@ -120,30 +120,31 @@ def watch(
 
 def run_forward(model: Any, batch: Any) -> Any:
     """``model(batch)``; an exception inside becomes an InitlabError naming the innermost module
-    that was running and its message (the model and batch do not fit)."""
-    stack: list[str] = []
-    handles = []
+    that was running and its message (the model and batch do not fit).
 
-    def pre(name: str) -> Callable[..., None]:
-        return lambda m, a: stack.append(name)
-
-    def post(m: Any, a: Any, o: Any) -> None:
-        stack.pop()
-
+    The failing module is read from the exception's traceback (the innermost frame whose ``self``
+    is one of the model's modules), so a forward that succeeds costs nothing extra.
+    """
     try:
-        for name, m in model.named_modules():
-            handles.append(m.register_forward_pre_hook(pre(name)))
-            handles.append(m.register_forward_hook(post))
         return call_model(model, batch)
     except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as e:
         if isinstance(e, InitlabError):
             raise
-        where = display_name(stack[-1]) if stack else "(model)"
-        kind = type(dict(model.named_modules())[stack[-1]]).__name__ if stack else type(model).__name__
+        name, module = _failing_module(model, e)
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InitlabError(f"the batch does not fit the model: module {where} ({kind}) failed: "
-                           f"{first}") from e
-    finally:
-        for h in handles:
-            h.remove()
+        raise InitlabError(f"the batch does not fit the model: module {display_name(name)} "
+                           f"({type(module).__name__}) failed: {first}") from e
 
+
+def _failing_module(model: Any, e: BaseException) -> tuple[str, Any]:
+    """The qualified name and module of the innermost traceback frame run by one of ``model``'s
+    modules (a frame whose ``self`` is that module), else the model itself."""
+    names = {id(m): (n, m) for n, m in model.named_modules()}
+    found = ("", model)
+    tb = e.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if id(owner) in names and names[id(owner)][1] is owner:
+            found = names[id(owner)]
+        tb = tb.tb_next
+    return found
