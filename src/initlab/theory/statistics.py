@@ -272,7 +272,8 @@ def _bits(A: Array) -> NDArray[np.uint64]:
 
 
 def _row_hash(R: Array) -> NDArray[np.uint64]:
-    """Exact integer hash of each row of ``R`` (units, samples) from its bits (uint64 wraps)."""
+    """Exact integer hash of each row of ``R`` (units, samples) from its float64 bits (uint64
+    wraps)."""
     return np.asarray(np.einsum("ij,j->i", _bits(R), _multipliers(R.shape[1])))
 
 
@@ -299,18 +300,30 @@ def distinct_rows(A: Array, probe: int = 64, axis: int = 0) -> int:
     """Number of distinct units of ``A`` (units on ``axis``; exact equality of their values over
     the samples, ``-0.0`` equal to ``0.0``), in O(units x probe).
 
-    Units are bucketed by an exact hash of their first ``probe`` samples; only units sharing a
-    bucket are read in full, and only those sharing a full hash are compared element by element.
+    Units are hashed exactly on their first ``probe`` samples; a unit whose probe hash no other
+    unit shares is distinct. Only the others are read in full and hashed again, and only units
+    sharing a full hash are compared element by element (equal units share every hash).
     """
     B = _blocks(A, axis)
     h = _probe_hash(B, probe)
-    s = np.sort(h)
-    if not np.any(s[1:] == s[:-1]):  # the usual case: every probe differs
+    hs = np.sort(h)
+    if not np.any(hs[1:] == hs[:-1]):  # the usual case: every probe differs
         return int(h.size)
-    _, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-    total = int(np.count_nonzero(counts == 1))
-    for g in np.flatnonzero(counts > 1):  # units equal on the probe: look at them in full
-        R = np.asarray(_rows(B, np.flatnonzero(inverse == g)), dtype=np.float64) + 0.0
-        _, inv2, cnt2 = np.unique(_row_hash(R), return_inverse=True, return_counts=True)
-        total += sum(_distinct_equal_hash(R[inv2 == k]) for k in range(cnt2.size))
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    shared = np.zeros(h.size, dtype=bool)
+    shared[1:] = hs[1:] == hs[:-1]
+    shared[:-1] |= shared[1:]
+    R = _bits_rows(B, np.sort(order[shared]))
+    _, inverse, counts = np.unique(_row_hash(R), return_inverse=True, return_counts=True)
+    total = int(h.size - shared.sum()) + int(np.count_nonzero(counts == 1))
+    for g in np.flatnonzero(counts > 1):
+        total += _distinct_equal_hash(R[inverse == g])
     return total
+
+
+def _bits_rows(B: Array, units: NDArray[np.intp]) -> Array:
+    """The selected units' rows (units, samples) as float64 with ``-0.0`` read as ``0.0``."""
+    R = np.array(_rows(B, units), dtype=np.float64)
+    R += 0.0
+    return R

@@ -119,19 +119,35 @@ def call_model(model: Any, batch: Any) -> Any:
 
 def check_batch(batch: Any) -> list[Any]:
     """Validate a batch (tensor, tuple/list or dict of tensors): finite, non-empty; its tensors."""
+    return scan_batch(batch)[0]
+
+
+def scan_batch(batch: Any) -> tuple[list[Any], float]:
+    """:func:`check_batch`, and the RMS of the batch in the same pass over its values: the square
+    root of the mean over its floating-point tensors of each one's mean square (1.0 without any).
+
+    A finite float64 sum of squares means every value is finite (NaN and inf propagate); the
+    values are counted one by one only otherwise (a float64 value beyond 1e154 has an infinite
+    square but is finite).
+    """
     found = _all_tensors(batch)
     if not found:
         raise InitlabError(f"batch must be a tensor or a tuple/list/dict of tensors, got {type(batch).__name__}")
+    squares = []
     for t in found:
         if t.numel() == 0:
             raise InitlabError(f"batch tensor of shape {tuple(t.shape)} is empty")
-        # a finite sum means every value is finite (NaN and inf propagate); count only otherwise
-        if (t.is_floating_point() or t.is_complex()) and not torch.isfinite(t.detach().sum()).item():
+        if t.is_floating_point():
+            squares.append(mean_square(values(t)))
+            finite = math.isfinite(squares[-1])
+        else:
+            finite = not t.is_complex() or bool(torch.isfinite(t.detach().sum()).item())
+        if not finite:
             bad = int(t.numel() - torch.isfinite(t).sum().item())
             if bad:
                 raise InitlabError(f"batch contains {bad} NaN or infinite value(s) "
                                    f"(tensor of shape {tuple(t.shape)})")
-    return found
+    return found, math.sqrt(sum(squares) / len(squares)) if squares else 1.0
 
 
 def _all_tensors(obj: Any) -> list[Any]:

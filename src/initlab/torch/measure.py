@@ -33,11 +33,11 @@ from initlab.theory.propagation import Histogram, histogram, layer_stats
 from initlab.torch._base import (
     Snapshot,
     activation_of,
-    check_batch,
     check_model,
     from_units,
     plain_chain,
     rms,
+    scan_batch,
     seeded,
     tensors_in,
     torch,
@@ -131,7 +131,7 @@ def measure(
         One :class:`CallRecord` per call, in execution order.
     """
     check_model(model)
-    found = check_batch(batch)
+    found, in_rms = scan_batch(batch)
     bins = check_positive_int(bins, "bins", minimum=0)
     if loss != "readout" and not callable(loss):
         raise InitlabError(f"loss must be 'readout' or a callable output -> scalar, got {loss!r}")
@@ -163,7 +163,6 @@ def measure(
     # cover); a copy, never the caller's memory
     chain = first.is_floating_point() and first.dim() == 2 and plain_chain(model)[0] is not None
     X = np.array(values(first), dtype=np.float64).T if chain else None
-    in_rms = math.sqrt(float(np.mean([rms(t) ** 2 for t in found if t.is_floating_point()] or [1.0])))
     name = "readout" if loss == "readout" else getattr(loss, "__name__", "callable")
     return TorchMeasurement(records, in_rms, name, out_rms, X)
 
