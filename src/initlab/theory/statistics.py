@@ -35,7 +35,9 @@ class Observed:
     ``(units, samples)`` matrices with ``axis=0``. :meth:`rows` is the (units, samples) view for a
     statistic that needs it. ``unit_mean`` and ``unit_var`` (shape (units,), float64) are each
     unit's mean and variance over its samples; ``within`` is the mean of ``unit_var``, ``between``
-    the variance of ``unit_mean``.
+    the variance of ``unit_mean``. ``nonzero`` counts the values other than 0 and ``saturated``
+    those within ``SAT_MARGIN`` of an asymptote of ``limits`` (None without limits); all of these
+    come from one pass over ``A`` (:func:`scan`).
     """
 
     A: Array
@@ -45,16 +47,19 @@ class Observed:
     mean: float
     within: float
     between: float
+    nonzero: int
+    saturated: int | None
     axis: int = 0
 
     @classmethod
     def of(cls, A: Array, limits: tuple[float, float] | None = None, axis: int = 0) -> Observed:
-        """The moments of ``A`` (units on ``axis``)."""
-        unit_mean, unit_var = unit_moments(A, axis)
-        units = unit_mean.size  # sums over units / units: np.mean's arithmetic, without its overhead
-        mean = float(unit_mean.sum()) / units
-        between = float(((unit_mean - mean) ** 2).sum()) / units
-        return cls(A, limits, unit_mean, unit_var, mean, float(unit_var.sum()) / units, between, axis)
+        """The moments and counts of ``A`` (units on ``axis``)."""
+        sc = scan(A, axis, limits)
+        units = sc.mean.size  # sums over units / units: np.mean's arithmetic, without its overhead
+        mean = float(sc.mean.sum()) / units
+        between = float(((sc.mean - mean) ** 2).sum()) / units
+        return cls(A, limits, sc.mean, sc.var, mean, float(sc.var.sum()) / units, between,
+                   sc.nonzero, sc.saturated, axis)
 
     def rows(self) -> Array:
         """``A`` as (units, samples): a view where the layout allows, else a copy."""
@@ -88,21 +93,35 @@ _CANCEL = 0.01
 _BLOCK = 1 << 16
 
 
-def unit_moments(A: Array, axis: int = 0) -> tuple[Array, Array]:
-    """Each unit's mean and (population) variance over its samples, in float64: shape (units,).
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a layer's values: each unit's ``mean`` and population ``var`` (float64,
+    shape (units,)), the count of values other than 0 (``nonzero``; -0.0 is 0, NaN is not), and
+    with limits the count of values within ``SAT_MARGIN`` of either asymptote (``saturated``)."""
 
-    ``A`` is read in its own layout (units on ``axis``) in blocks of :data:`_BLOCK` values (float32
-    cast block by block; float64 read in place in the same blocks, so a float32 ``A`` gives exactly
-    the moments of its float64 widening). One pass gives each unit's sum and sum of squares, every reduction
-    along contiguous memory. Where the mean dominates (variance below :data:`_CANCEL` of the mean
-    square, or not finite), ``E[x^2] - E[x]^2`` would cancel, so those units' variances are
-    computed again from their centred values (a collapsed unit's spread can be 1e-8 of its mean);
-    elsewhere the formula loses less than two digits to rounding.
+    mean: Array
+    var: Array
+    nonzero: int
+    saturated: int | None
+
+
+def scan(A: Array, axis: int = 0, limits: tuple[float, float] | None = None) -> Scan:
+    """:class:`Scan` of ``A`` (units on ``axis``, in its own layout), in float64.
+
+    ``A`` is read once, in blocks of :data:`_BLOCK` values (float32 cast block by block; float64
+    read in place in the same blocks, so a float32 ``A`` gives exactly the results of its float64
+    widening); each block gives its units' sums and sums of squares, every reduction along
+    contiguous memory, and the counts while it is in cache. Where the mean dominates (variance
+    below :data:`_CANCEL` of the mean square, or not finite), ``E[x^2] - E[x]^2`` would cancel, so
+    those units' variances are computed again from their centred values (a collapsed unit's
+    spread can be 1e-8 of its mean); elsewhere the formula loses less than two digits to rounding.
     """
     B = _blocks(A, axis)
     pre, units, run = B.shape
-    n = pre * run
     s1, s2 = np.zeros(units), np.zeros(units)
+    nonzero, saturated = 0, 0
+    # float64 bounds: float32 values are compared as float64 values, not against rounded bounds
+    bounds = None if limits is None else (limits[0] + SAT_MARGIN, limits[1] - SAT_MARGIN)
     for u0, u1, i0, i1 in _block_ranges(B.shape):
         C = np.asarray(B[i0:i1, u0:u1], dtype=np.float64)
         if run >= _LONG_RUN:  # runs of `run` samples: reduce along each run
@@ -113,13 +132,24 @@ def unit_moments(A: Array, axis: int = 0) -> tuple[Array, Array]:
             rows = C.reshape(i1 - i0, -1)
             s1[u0:u1] += rows.sum(axis=0).reshape(-1, run).sum(axis=1)
             s2[u0:u1] += np.einsum("ik,ik->k", rows, rows).reshape(-1, run).sum(axis=1)
+        nonzero += int(np.count_nonzero(np.not_equal(C, 0.0)))  # counting booleans: fast
+        if bounds is not None:
+            saturated += int(np.count_nonzero(np.less(C, bounds[0])) + np.count_nonzero(np.greater(C, bounds[1])))
+    n = pre * run
     mean, square = s1 / n, s2 / n
     var = square - mean * mean
     redo = np.flatnonzero(~(var >= _CANCEL * square))
     if redo.size:
         D = B[:, redo, :] - mean[redo][None, :, None]
         var[redo] = np.einsum("icj,icj->c", D, D) / n
-    return mean, var
+    return Scan(mean, var, nonzero, None if limits is None else saturated)
+
+
+def unit_moments(A: Array, axis: int = 0) -> tuple[Array, Array]:
+    """Each unit's mean and (population) variance over its samples, in float64: shape (units,)
+    (:func:`scan`)."""
+    sc = scan(A, axis)
+    return sc.mean, sc.var
 
 
 def mean_square(A: Array) -> float:
@@ -188,18 +218,7 @@ class Statistic:
 
 
 def _saturated(o: Observed) -> float | None:
-    if o.limits is None:
-        return None
-    # float64 bounds: a float32 A is compared as float64 values, not against rounded bounds
-    low, high = np.float64(o.limits[0] + SAT_MARGIN), np.float64(o.limits[1] - SAT_MARGIN)
-    A = o.A
-    return float((np.count_nonzero(np.less(A, low)) + np.count_nonzero(np.greater(A, high))) / A.size)
-
-
-def _nonzero(A: Array) -> int:
-    """Values of ``A`` other than 0.0 and -0.0 (NaN included), as ``np.count_nonzero(A)``: counting
-    the booleans ``A != 0`` is 3-5x faster than counting the floats themselves."""
-    return int(np.count_nonzero(np.not_equal(A, 0)))
+    return None if o.saturated is None else o.saturated / o.A.size
 
 
 def _dead(o: Observed) -> int:
@@ -220,7 +239,7 @@ STATISTICS: tuple[Statistic, ...] = (
     Statistic("unit_spread", "unit spread", lambda o: math.sqrt(o.between),
               lambda e: None if e.sample_var is None else math.sqrt(max(e.var - e.sample_var, 0.0))),
     Statistic("saturated_share", "saturated", _saturated, lambda e: e.saturated),
-    Statistic("zero_share", "zero", lambda o: float(1.0 - _nonzero(o.A) / o.A.size),
+    Statistic("zero_share", "zero", lambda o: float(1.0 - o.nonzero / o.A.size),
               lambda e: e.zero),
     Statistic("dead_units", "dead", _dead,
               lambda e: e.n if e.zero == 1.0 else None),
