@@ -170,19 +170,21 @@ def measure(
 def _leaf_batch(batch: Any) -> tuple[list[Any], Any]:
     """Floating tensors of the batch as fresh leaves requiring grad (same storage), and the batch."""
     leaves: list[Any] = []
+    return leaves, _as_leaves(batch, leaves)
 
-    def conv(obj: Any) -> Any:
-        if isinstance(obj, torch.Tensor) and obj.is_floating_point():
-            leaf = obj.detach().requires_grad_(True)
-            leaves.append(leaf)
-            return leaf
-        if isinstance(obj, list | tuple):
-            return type(obj)(conv(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: conv(v) for k, v in obj.items()}
-        return obj
 
-    return leaves, conv(batch)
+def _as_leaves(obj: Any, leaves: list[Any]) -> Any:
+    # A module-level function, not a recursive closure: a closure that calls itself is a reference
+    # cycle, which would keep the leaves alive until a full garbage collection.
+    if isinstance(obj, torch.Tensor) and obj.is_floating_point():
+        leaf = obj.detach().requires_grad_(True)
+        leaves.append(leaf)
+        return leaf
+    if isinstance(obj, list | tuple):
+        return type(obj)(_as_leaves(o, leaves) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _as_leaves(v, leaves) for k, v in obj.items()}
+    return obj
 
 
 def _loss(model: Any, outs: list[Any], loss: Any, rng: RNGLike) -> Any:
