@@ -124,14 +124,18 @@ def scan(A: Array, axis: int = 0, limits: tuple[float, float] | None = None) -> 
     bounds = None if limits is None else (limits[0] + SAT_MARGIN, limits[1] - SAT_MARGIN)
     for u0, u1, i0, i1 in _block_ranges(B.shape):
         C = np.asarray(B[i0:i1, u0:u1], dtype=np.float64)
-        if run >= _LONG_RUN:  # runs of `run` samples: reduce along each run
+        if run >= _LONG_RUN:  # runs of `run` samples: reduce along each run, then over slices
             runs = C.reshape(-1, run)
-            s1[u0:u1] += np.einsum("kj->k", runs).reshape(i1 - i0, -1).sum(axis=0)
-            s2[u0:u1] += np.einsum("kj,kj->k", runs, runs).reshape(i1 - i0, -1).sum(axis=0)
-        else:  # rows of units x run values: reduce down the columns
+            r1, r2 = np.einsum("kj->k", runs), np.einsum("kj,kj->k", runs, runs)
+            if i1 - i0 > 1:
+                r1, r2 = r1.reshape(i1 - i0, -1).sum(axis=0), r2.reshape(i1 - i0, -1).sum(axis=0)
+        else:  # rows of units x run values: reduce down the columns, then over each unit's run
             rows = C.reshape(i1 - i0, -1)
-            s1[u0:u1] += rows.sum(axis=0).reshape(-1, run).sum(axis=1)
-            s2[u0:u1] += np.einsum("ik,ik->k", rows, rows).reshape(-1, run).sum(axis=1)
+            r1, r2 = np.einsum("ik->k", rows), np.einsum("ik,ik->k", rows, rows)
+            if run > 1:
+                r1, r2 = r1.reshape(-1, run).sum(axis=1), r2.reshape(-1, run).sum(axis=1)
+        s1[u0:u1] += r1
+        s2[u0:u1] += r2
         nonzero += int(np.count_nonzero(np.not_equal(C, 0.0)))  # counting booleans: fast
         if bounds is not None:
             saturated += int(np.count_nonzero(np.less(C, bounds[0])) + np.count_nonzero(np.greater(C, bounds[1])))
@@ -301,10 +305,17 @@ def _probe_hash(B: Array, probe: int) -> NDArray[np.uint64]:
     after) blocks in place (the sample ``i * after + k`` takes multiplier ``i * after + k``)."""
     pre, _, run = B.shape
     q = min(pre, -(-probe // max(1, run)))
+    return np.asarray(np.einsum("iuk,ik->u", _bits(B[:q]), _probe_multipliers(q, run, probe)))
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_multipliers(q: int, run: int, probe: int) -> NDArray[np.uint64]:
+    """(q, run) multipliers: :func:`_multipliers` on the first ``probe`` samples, 0 after them."""
     mult = np.zeros(q * run, dtype=np.uint64)
     take = min(probe, q * run)
     mult[:take] = _multipliers(take)
-    return np.asarray(np.einsum("iuk,ik->u", _bits(B[:q]), mult.reshape(q, run)))
+    mult.setflags(write=False)
+    return mult.reshape(q, run)
 
 
 def _distinct_equal_hash(B: Array) -> int:
