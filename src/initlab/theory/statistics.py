@@ -5,8 +5,10 @@ entry on a layer's values, :func:`initlab.theory.meanfield.predict_layers` predi
 and the histograms table (:mod:`initlab.experiments.histograms`) takes its columns from the
 headers. A new statistic is one :class:`Statistic` here (plus a test of its value).
 
-Measuring works on :class:`Observed`, the moments of one layer's values computed once; predicting
-works on :class:`Expected`, the mean-field moments of one layer computed once.
+Measuring works on :class:`Observed`, the moments and counts of one layer's values, in whatever
+layout and float dtype they come (units on any axis; NumPy arrays, or NumPy views of torch
+tensors), computed in one blocked float64 pass (:func:`scan`); predicting works on
+:class:`Expected`, the mean-field moments of one layer computed once.
 """
 
 from __future__ import annotations
