@@ -120,27 +120,18 @@ def scan(A: Array, axis: int = 0, limits: tuple[float, float] | None = None) -> 
     """
     B = _blocks(A, axis)
     pre, units, run = B.shape
-    s1, s2 = np.zeros(units), np.zeros(units)
-    nonzero, saturated = 0, 0
     # float64 bounds: float32 values are compared as float64 values, not against rounded bounds
     bounds = None if limits is None else (limits[0] + SAT_MARGIN, limits[1] - SAT_MARGIN)
-    for u0, u1, i0, i1 in _block_ranges(B.shape):
-        C = np.asarray(B[i0:i1, u0:u1], dtype=np.float64)
-        if run >= _LONG_RUN:  # runs of `run` samples: reduce along each run, then over slices
-            runs = C.reshape(-1, run)
-            r1, r2 = np.einsum("kj->k", runs), np.einsum("kj,kj->k", runs, runs)
-            if i1 - i0 > 1:
-                r1, r2 = r1.reshape(i1 - i0, -1).sum(axis=0), r2.reshape(i1 - i0, -1).sum(axis=0)
-        else:  # rows of units x run values: reduce down the columns, then over each unit's run
-            rows = C.reshape(i1 - i0, -1)
-            r1, r2 = np.einsum("ik->k", rows), np.einsum("ik,ik->k", rows, rows)
-            if run > 1:
-                r1, r2 = r1.reshape(-1, run).sum(axis=1), r2.reshape(-1, run).sum(axis=1)
-        s1[u0:u1] += r1
-        s2[u0:u1] += r2
-        nonzero += int(np.count_nonzero(np.not_equal(C, 0.0)))  # counting booleans: fast
-        if bounds is not None:
-            saturated += int(np.count_nonzero(np.less(C, bounds[0])) + np.count_nonzero(np.greater(C, bounds[1])))
+    ranges = _block_ranges(B.shape)
+    if len(ranges) == 1:  # most layers of a small model: no accumulation needed
+        s1, s2, nonzero, saturated = _block_sums(np.asarray(B, dtype=np.float64), run, bounds)
+    else:
+        s1, s2, nonzero, saturated = np.zeros(units), np.zeros(units), 0, 0
+        for u0, u1, i0, i1 in ranges:
+            r1, r2, nz, sat = _block_sums(np.asarray(B[i0:i1, u0:u1], dtype=np.float64), run, bounds)
+            s1[u0:u1] += r1
+            s2[u0:u1] += r2
+            nonzero, saturated = nonzero + nz, saturated + sat
     n = pre * run
     mean, square = s1 / n, s2 / n
     var = square - mean * mean
@@ -149,6 +140,25 @@ def scan(A: Array, axis: int = 0, limits: tuple[float, float] | None = None) -> 
         D = B[:, redo, :] - mean[redo][None, :, None]
         var[redo] = np.einsum("icj,icj->c", D, D) / n
     return Scan(mean, var, nonzero, None if limits is None else saturated)
+
+
+def _block_sums(C: Array, run: int, bounds: tuple[float, float] | None) -> tuple[Array, Array, int, int]:
+    """Per unit sums and sums of squares of a float64 block (slices, units, run), its values
+    other than 0 and (with ``bounds``) those below the first or above the second bound."""
+    if run >= _LONG_RUN:  # runs of `run` samples: reduce along each run, then over slices
+        runs = C.reshape(-1, run)
+        r1, r2 = np.einsum("kj->k", runs), np.einsum("kj,kj->k", runs, runs)
+        if C.shape[0] > 1:
+            r1, r2 = r1.reshape(C.shape[0], -1).sum(axis=0), r2.reshape(C.shape[0], -1).sum(axis=0)
+    else:  # rows of units x run values: reduce down the columns, then over each unit's run
+        rows = C.reshape(C.shape[0], -1)
+        r1, r2 = np.einsum("ik->k", rows), np.einsum("ik,ik->k", rows, rows)
+        if run > 1:
+            r1, r2 = r1.reshape(-1, run).sum(axis=1), r2.reshape(-1, run).sum(axis=1)
+    nonzero = int(np.count_nonzero(np.not_equal(C, 0.0)))  # counting booleans: fast
+    sat = 0 if bounds is None else int(np.count_nonzero(np.less(C, bounds[0]))
+                                       + np.count_nonzero(np.greater(C, bounds[1])))
+    return r1, r2, nonzero, sat
 
 
 def unit_moments(A: Array, axis: int = 0) -> tuple[Array, Array]:
@@ -290,10 +300,9 @@ def _multipliers(n: int) -> NDArray[np.uint64]:
 
 def _bits(A: Array) -> NDArray[np.uint64]:
     """The float64 bit patterns of ``A``'s values (a float32 value widens exactly; ``-0.0`` is
-    read as ``0.0``)."""
-    F = np.array(A, dtype=np.float64, order="C")
-    F += 0.0
-    return F.view(np.uint64)
+    read as ``0.0``: adding 0.0 turns it into it)."""
+    F = np.add(A, 0.0, dtype=np.float64)
+    return np.ascontiguousarray(F).view(np.uint64)
 
 
 def _row_hash(R: Array) -> NDArray[np.uint64]:
