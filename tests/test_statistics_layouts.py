@@ -76,3 +76,18 @@ def test_distinct_units_in_a_conv_layout_match_a_set_of_tuples() -> None:
         rows = _as_rows(A, 1) + 0.0
         assert distinct_rows(A, probe=8, axis=1) == len({tuple(r) for r in rows.tolist()})
         assert distinct_rows(A.astype(np.float32), probe=8, axis=1) == len({tuple(r) for r in rows.tolist()})
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((9, 4, 5), 1), ((3, 40, 7), 1), ((1, 6, 50), 1), ((30, 7), 1)])
+def test_blocks_of_any_size_give_the_statistics_of_one_block(monkeypatch, shape, axis) -> None:
+    # tiny blocks: whole slices, runs of units inside one slice, and runs longer than a block
+    import initlab.theory.statistics as st
+
+    A = _layer(shape, axis, seed=6).astype(np.float32)
+    whole = layer_stats(A, (-1.0, 1.0), axis=axis)
+    ranges = len(st._block_ranges(st._blocks(A, axis).shape))
+    monkeypatch.setattr(st, "_BLOCK", 16)
+    assert len(st._block_ranges(st._blocks(A, axis).shape)) > ranges
+    got = layer_stats(A, (-1.0, 1.0), axis=axis)
+    for k, v in whole.items():
+        assert got[k] == (v if isinstance(v, int) or v is None else pytest.approx(v, rel=1e-12)), k
