@@ -13,7 +13,9 @@ Models from ``examples/models.py``, float32, CPU, torch's default threads.
 
 * **measure**: per model, ``initlab.torch.measure(model, x)`` (every leaf module call, statistics
   forward and backward, random readout loss, no histograms) against the same model's plain
-  ``(model(x) * R).sum().backward()``. Training mode. Sides take turns; best time of each side.
+  ``(model(x) * R).sum().backward()``. Training mode. Sides take turns, at least
+  ``--turns`` times and until each side has run about 1 s; best time of each side (the ratio of
+  the medians is printed beside it).
   Target: ratio <= 1.5.
 * **lsuv**: ResNet-18-shaped model, batch 32x3x64x64, orthonormal pre-init on both sides, target
   std 1, tolerance 0.1, at most 10 steps, eval mode (PyPI's mode): ``initlab.torch.lsuv_`` (default
@@ -30,8 +32,10 @@ import argparse
 import copy
 import importlib.util
 import json
+import math
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -70,21 +74,29 @@ def bench_measure(models: Any, quick: bool, turns: int) -> list[dict[str, Any]]:
     for name, build, shape in cases:
         model, x = build(seed=0).train(), batch(shape)
         R = batch(tuple(model(x).shape), 1)
-        plain_step(model, x, R)  # warm-up, both sides
-        measure(model, x)
-        best = {"plain": float("inf"), "measure": float("inf")}
+        measure(model, x)  # warm-up, both sides
+        t0 = time.perf_counter()
+        plain_step(model, x, R)
+        # a fast model gets more turns (each side at least ~1 s in all), so that its best time
+        # is not one lucky or unlucky sample of a few milliseconds
+        n = turns if quick else max(turns, math.ceil(1.0 / (time.perf_counter() - t0)))
+        times: dict[str, list[float]] = {"plain": [], "measure": []}
         calls = 0
-        for _ in range(turns):
+        for _ in range(n):
             t0 = time.perf_counter()
             plain_step(model, x, R)
-            best["plain"] = min(best["plain"], time.perf_counter() - t0)
+            times["plain"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             calls = len(measure(model, x).layers)
-            best["measure"] = min(best["measure"], time.perf_counter() - t0)
-        row = {"model": name, "batch": list(shape), "calls": calls, "plain_s": best["plain"],
-               "measure_s": best["measure"], "ratio": best["measure"] / best["plain"]}
-        print(f"measure {name:12s} batch {shape}: plain fwd+bwd {row['plain_s']:.3f} s, measure "
-              f"{row['measure_s']:.3f} s ({calls} calls): {row['ratio']:.2f}x", flush=True)
+            times["measure"].append(time.perf_counter() - t0)
+        best = {k: min(v) for k, v in times.items()}
+        row = {"model": name, "batch": list(shape), "calls": calls, "turns": n,
+               "plain_s": best["plain"], "measure_s": best["measure"],
+               "ratio": best["measure"] / best["plain"],
+               "ratio_median": statistics.median(times["measure"]) / statistics.median(times["plain"])}
+        print(f"measure {name:12s} batch {shape}: plain fwd+bwd {row['plain_s']:.4f} s, measure "
+              f"{row['measure_s']:.4f} s ({calls} calls, best of {n} turns): {row['ratio']:.2f}x "
+              f"(medians: {row['ratio_median']:.2f}x)", flush=True)
         out.append(row)
     return out
 
