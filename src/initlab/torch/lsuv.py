@@ -22,9 +22,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from initlab.core.errors import InitlabError, check_choice, check_positive_float, check_positive_int
 from initlab.core.rng import as_rng
 from initlab.initializers import orthogonal
+from initlab.theory.statistics import unit_moments
 from initlab.torch._base import (
     NORMS,
     WEIGHTED,
@@ -34,6 +37,7 @@ from initlab.torch._base import (
     nn,
     seeded,
     torch,
+    values,
 )
 from initlab.torch.hooks import display_name, run_forward
 
@@ -185,8 +189,12 @@ def _haar(shape: tuple[int, ...], dtype: Any, device: Any, gen: Any) -> Any:
 
 
 def _std(t: Any) -> float:
-    x = t.detach().to(torch.float64)
-    return float(torch.sqrt(((x - x.mean()) ** 2).mean()).item())
+    """Std of all of a tensor's values, in float64: the statistics' own moments
+    (:func:`initlab.theory.statistics.unit_moments` with every value one unit's sample), read in
+    place in one blocked pass rather than through a float64 copy of the whole output."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN: the caller names the layer
+        _, var = unit_moments(values(t).reshape(1, -1))
+    return math.sqrt(float(var[0])) if var[0] >= 0 else math.nan
 
 
 def _primary(output: Any) -> Any:
