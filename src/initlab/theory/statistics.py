@@ -34,8 +34,7 @@ class Observed:
     ``A`` keeps its own layout and dtype (float32 or float64, never copied into another layout):
     its units (features or channels) lie on ``axis`` and every other axis counts as samples, so a
     conv output ``(batch, channels, height, width)`` is read with ``axis=1`` and the tutorial's
-    ``(units, samples)`` matrices with ``axis=0``. :meth:`rows` is the (units, samples) view for a
-    statistic that needs it. ``unit_mean`` and ``unit_var`` (shape (units,), float64) are each
+    ``(units, samples)`` matrices with ``axis=0``. ``unit_mean`` and ``unit_var`` (shape (units,), float64) are each
     unit's mean and variance over its samples; ``within`` is the mean of ``unit_var``, ``between``
     the variance of ``unit_mean``. ``nonzero`` counts the values other than 0 and ``saturated``
     those within ``SAT_MARGIN`` of an asymptote of ``limits`` (None without limits); all of these
@@ -62,10 +61,6 @@ class Observed:
         between = float(((sc.mean - mean) ** 2).sum()) / units
         return cls(A, limits, sc.mean, sc.var, mean, float(sc.var.sum()) / units, between,
                    sc.nonzero, sc.saturated, axis)
-
-    def rows(self) -> Array:
-        """``A`` as (units, samples): a view where the layout allows, else a copy."""
-        return _rows(_blocks(self.A, self.axis))
 
 
 def _blocks(A: Array, axis: int) -> Array:
