@@ -73,24 +73,21 @@ def test_d1_mistyped_engine_is_refused_before_any_run_and_stores_nothing(tmp_pat
     assert code == 2 and "unknown engine 'foo'" in err and "batched" in err
 
 
-def test_d1_only_a_divergence_is_a_runs_failure(monkeypatch):
+@pytest.mark.parametrize(("message", "match"), [
+    ("engine 'numba' needs numba: pip install numba", "needs numba"),
+    # worded like a divergence: a divergence is known by its type, not its wording
+    ("training diverged: no, the engine is missing", "engine is missing"),
+])
+def test_d1_only_a_divergence_is_a_runs_failure(monkeypatch, message, match):
     def broken(*args, **kwargs):
-        raise InitlabError("engine 'numba' needs numba: pip install numba")
+        raise InitlabError(message)
 
     monkeypatch.setattr(sweep_run, "train_many", broken)
-    with pytest.raises(InitlabError, match="needs numba"):
+    with pytest.raises(InitlabError, match=match):
         sweep_run.train_chunk(configs(2), engine="numpy")
 
 
-def test_d1_a_divergence_is_known_by_its_type_not_its_wording(monkeypatch):
-    # a request error worded like a divergence still stops the sweep; a divergence is recorded
-    def worded_alike(*args, **kwargs):
-        raise InitlabError("training diverged: no, the engine is missing")
-
-    monkeypatch.setattr(sweep_run, "train_many", worded_alike)
-    with pytest.raises(InitlabError, match="engine is missing"):
-        sweep_run.train_chunk(configs(2), engine="numpy")
-
+def test_d1_a_divergence_is_recorded_whatever_its_wording(monkeypatch):
     def diverging(spec, starts, *args, **kwargs):
         raise Diverged("the run blew up", step=7)
 
@@ -301,12 +298,18 @@ def children_of(pid: int) -> set[int]:
     return out
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_h5_no_worker_outlives_a_sweep_killed_by_sigkill(tmp_path):
+def _long_sweep(tmp_path):
+    """A sweep spec of 48 runs long enough to be interrupted while its workers train."""
     spec = tmp_path / "s.toml"
     spec.write_text('[grid]\ninit = ["he_normal", "zeros", "glorot_uniform"]\nseeds = 8\n'
                     'width = 8\ndepth = [1, 2]\n[train]\nnum_iterations = 200000\n')
+    return spec
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_h5_no_worker_outlives_a_sweep_killed_by_sigkill(tmp_path):
+    spec = _long_sweep(tmp_path)
     cmd = [sys.executable, "-m", "initlab.cli", "sweep", str(spec), "--store",
            str(tmp_path / "s.db"), "--workers", "2", "--chunk-size", "4", "--engine", "numpy"]
     p = subprocess.Popen(cmd, env=ENV, stderr=subprocess.PIPE, text=True)
@@ -433,9 +436,7 @@ def assert_gone(pids: set[int], seconds: float = 10) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_h5_ctrl_c_on_a_sweep_with_workers_is_one_clean_line_and_leaves_nothing(tmp_path):
-    spec = tmp_path / "s.toml"
-    spec.write_text('[grid]\ninit = ["he_normal", "zeros", "glorot_uniform"]\nseeds = 8\n'
-                    'width = 8\ndepth = [1, 2]\n[train]\nnum_iterations = 200000\n')
+    spec = _long_sweep(tmp_path)
     code, err, kids = interrupt_group_after(
         [sys.executable, "-m", "initlab.cli", "sweep", str(spec), "--store", "s.db",
          "--workers", "2", "--chunk-size", "4", "--engine", "numpy"], 8, tmp_path)
